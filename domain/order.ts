@@ -1,0 +1,269 @@
+// The order: its statuses, how it is priced, what each rejection means. Pure: no I/O, no AWS SDK.
+import { formatMoney, money, multiply, sum, type Money } from './money.ts';
+import type { FieldProblem } from './errors.ts';
+import type { OrderRequest } from './schemas.ts';
+
+export const OrderStatus = {
+  RECEIVED: 'RECEIVED',
+  PAYMENT_APPROVED: 'PAYMENT_APPROVED',
+  STOCK_RESERVED: 'STOCK_RESERVED',
+  CONFIRMED: 'CONFIRMED',
+  REJECTED: 'REJECTED',
+  FAILED: 'FAILED',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+export const FINAL_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'REJECTED', 'FAILED'];
+
+export const RejectionReason = {
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  INVALID_ORDER: 'INVALID_ORDER',
+} as const;
+export type RejectionReason = (typeof RejectionReason)[keyof typeof RejectionReason];
+
+/** The status an order may move to from each status; final statuses go nowhere. */
+const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
+  RECEIVED: ['PAYMENT_APPROVED', 'REJECTED', 'FAILED'],
+  PAYMENT_APPROVED: ['STOCK_RESERVED', 'REJECTED', 'FAILED'],
+  STOCK_RESERVED: ['CONFIRMED', 'FAILED'],
+  CONFIRMED: [],
+  REJECTED: [],
+  FAILED: [],
+};
+
+export function canMove(from: OrderStatus, to: OrderStatus): boolean {
+  return NEXT[from].includes(to);
+}
+
+/** The statuses from which `to` may be reached: the condition of the write that moves an order. */
+export function statusesBefore(to: OrderStatus): OrderStatus[] {
+  return (Object.keys(NEXT) as OrderStatus[]).filter((from) => canMove(from, to));
+}
+
+export interface Product {
+  sku: string;
+  name: string;
+  unitPrice: number;
+  currency: string;
+  available: number;
+}
+
+export interface PricedLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+  lineTotal: number;
+}
+
+export interface Customer {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface HistoryEntry {
+  status: OrderStatus;
+  at: string;
+  reason?: RejectionReason;
+}
+
+export type NoticeKind = 'confirmation' | 'rejection' | 'failure';
+
+export interface Notice {
+  status: 'PENDING' | 'SENT' | 'FAILED';
+  messageId?: string;
+  claimedAt?: string;
+  sentAt?: string;
+  error?: string;
+}
+
+export interface Order {
+  orderId: string;
+  status: OrderStatus;
+  reason?: RejectionReason;
+  customer?: Customer;
+  items?: PricedLine[];
+  total?: number;
+  currency?: string;
+  problems?: FieldProblem[];
+  payment?: { authorizationId: string; status: 'AUTHORIZED' | 'VOIDED'; amount: number; currency: string };
+  stockReservation?: { status: 'RESERVED' | 'RELEASED'; lines: { sku: string; quantity: number }[]; at: string };
+  confirmationNotice?: Notice;
+  rejectionNotice?: Notice;
+  failureNotice?: Notice;
+  failure?: { error: string; detail?: string };
+  history: HistoryEntry[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Pricing = { ok: true; items: PricedLine[]; total: Money } | { ok: false; problems: FieldProblem[] };
+
+/**
+ * Prices every line from the catalog; the client's idea of prices is never asked for.
+ * Problems name the request field: unknown SKU, a currency other than the order's, a total too large.
+ */
+export function priceOrder(request: Pick<OrderRequest, 'items' | 'currency'>, catalog: ReadonlyMap<string, Product>): Pricing {
+  const problems: FieldProblem[] = [];
+  const currency = request.currency ?? catalog.get(request.items[0]?.sku ?? '')?.currency;
+  const items: PricedLine[] = [];
+  request.items.forEach((line, index) => {
+    const product = catalog.get(line.sku);
+    if (!product) {
+      problems.push({ path: `items[${index}].sku`, message: `unknown SKU "${line.sku}"` });
+      return;
+    }
+    if (currency !== undefined && product.currency !== currency) {
+      problems.push({
+        path: `items[${index}].sku`,
+        message: `is priced in ${product.currency}, the order is in ${currency}`,
+      });
+      return;
+    }
+    items.push({
+      sku: line.sku,
+      name: product.name,
+      quantity: line.quantity,
+      unitPrice: product.unitPrice,
+      lineTotal: multiply(money(product.unitPrice, product.currency), line.quantity).amount,
+    });
+  });
+  if (problems.length > 0 || currency === undefined) return { ok: false, problems };
+  try {
+    return { ok: true, items, total: sum(items.map((i) => money(i.lineTotal, currency)), currency) };
+  } catch {
+    return { ok: false, problems: [{ path: 'items', message: 'order total is too large' }] };
+  }
+}
+
+export function newOrder(args: {
+  orderId: string;
+  customer: Customer;
+  items: PricedLine[];
+  total: Money;
+  now: string;
+}): Order {
+  return {
+    orderId: args.orderId,
+    status: 'RECEIVED',
+    customer: args.customer,
+    items: args.items,
+    total: args.total.amount,
+    currency: args.total.currency,
+    history: [{ status: 'RECEIVED', at: args.now }],
+    createdAt: args.now,
+    updatedAt: args.now,
+  };
+}
+
+/** An order that never got past validation, kept so the caller can see why. */
+export function invalidOrder(args: {
+  orderId: string;
+  customer?: Customer | undefined;
+  problems: FieldProblem[];
+  now: string;
+}): Order {
+  return {
+    orderId: args.orderId,
+    status: 'REJECTED',
+    reason: 'INVALID_ORDER',
+    ...(args.customer ? { customer: args.customer } : {}),
+    problems: args.problems,
+    history: [{ status: 'REJECTED', at: args.now, reason: 'INVALID_ORDER' }],
+    createdAt: args.now,
+    updatedAt: args.now,
+  };
+}
+
+/**
+ * The rejection an error caught by the workflow stands for. APIGateway.402 is how the Step Functions
+ * API Gateway integration names our PaymentDeclined (HTTP 402).
+ */
+export function rejectionReasonFor(errorName: string): RejectionReason | undefined {
+  switch (errorName) {
+    case 'InvalidOrder':
+      return 'INVALID_ORDER';
+    case 'APIGateway.402':
+    case 'PaymentDeclined':
+      return 'PAYMENT_DECLINED';
+    case 'OutOfStock':
+      return 'OUT_OF_STOCK';
+    default:
+      return undefined;
+  }
+}
+
+/** What GET /orders/{orderId} shows: no payment internals, no notices bookkeeping. */
+export function toPublicOrder(order: Order) {
+  return {
+    orderId: order.orderId,
+    status: order.status,
+    ...(order.reason ? { reason: order.reason } : {}),
+    ...(order.problems ? { problems: order.problems } : {}),
+    items: (order.items ?? []).map(({ sku, name, quantity, unitPrice, lineTotal }) => ({
+      sku,
+      name,
+      quantity,
+      unitPrice,
+      lineTotal,
+    })),
+    ...(order.total !== undefined ? { total: order.total } : {}),
+    ...(order.currency ? { currency: order.currency } : {}),
+    ...(order.customer ? { customer: order.customer } : {}),
+    history: order.history.map(({ status, at, reason }) => ({ status, at, ...(reason ? { reason } : {}) })),
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+export interface OrderMessage {
+  subject: string;
+  text: string;
+  attributes: { eventType: string; orderId: string; customerEmail?: string };
+}
+
+const REASON_TEXT: Record<RejectionReason, string> = {
+  PAYMENT_DECLINED: 'the payment was declined',
+  OUT_OF_STOCK: 'some items are out of stock',
+  INVALID_ORDER: 'the order could not be accepted as sent',
+};
+
+function lineText(order: Order): string[] {
+  const currency = order.currency ?? '';
+  return (order.items ?? []).map(
+    (line) => `  ${line.quantity} x ${line.name} (${line.sku}) @ ${formatMoney({ amount: line.unitPrice, currency })} = ${formatMoney({ amount: line.lineTotal, currency })}`,
+  );
+}
+
+/** The readable message for each notice kind: subject, text and the SNS message attributes. */
+export function renderNotice(kind: NoticeKind, order: Order, detail?: string): OrderMessage {
+  const greeting = order.customer ? `Hello ${order.customer.name},` : 'Hello,';
+  const total = order.total !== undefined && order.currency ? formatMoney({ amount: order.total, currency: order.currency }) : undefined;
+  const attributes = {
+    eventType: `Order${kind === 'confirmation' ? 'Confirmed' : kind === 'rejection' ? 'Rejected' : 'Failed'}`,
+    orderId: order.orderId,
+    ...(order.customer ? { customerEmail: order.customer.email } : {}),
+  };
+  if (kind === 'confirmation') {
+    return {
+      subject: `Order ${order.orderId} confirmed`,
+      text: [greeting, '', `Your order ${order.orderId} is confirmed.`, '', ...lineText(order), '', `Total: ${total}`].join('\n'),
+      attributes,
+    };
+  }
+  if (kind === 'rejection') {
+    const why = order.reason ? REASON_TEXT[order.reason] : 'it could not be accepted';
+    return {
+      subject: `Order ${order.orderId} not accepted`,
+      text: [greeting, '', `We could not accept your order ${order.orderId}: ${why}.`, ...(detail ? ['', detail] : []), '', 'You have not been charged.'].join('\n'),
+      attributes,
+    };
+  }
+  return {
+    subject: `Order ${order.orderId} could not be completed`,
+    text: [greeting, '', `Something went wrong while processing your order ${order.orderId}.`, 'Any payment authorization has been voided and you have not been charged.'].join('\n'),
+    attributes,
+  };
+}

@@ -1,0 +1,73 @@
+// Workflow step ReceiveOrder: validate the execution input with the shared schema, price it from Inventory and
+// store it as RECEIVED. An order that cannot be accepted is stored REJECTED/INVALID_ORDER and InvalidOrder is
+// thrown for the workflow to reject it. Running it twice for the same order changes nothing.
+import { InvalidOrder } from '../../domain/errors.ts';
+import type { FieldProblem } from '../../domain/errors.ts';
+import { invalidOrder, newOrder, priceOrder, type Order } from '../../domain/order.ts';
+import { CustomerSchema, ExecutionInputSchema, OrderIdSchema, parseWith } from '../../domain/schemas.ts';
+import { inventoryRepository, now, orderRepository } from '../../lib/dependencies.ts';
+import { workflowTask } from '../../lib/middleware.ts';
+import { logger } from '../../lib/observability.ts';
+
+const orders = orderRepository();
+const inventory = inventoryRepository();
+
+export interface ReceiveOrderEvent {
+  /** The execution name, which is the orderId. */
+  orderId: string;
+  /** The execution input, as sent: anything. */
+  order: unknown;
+}
+
+export interface ReceivedOrder {
+  orderId: string;
+  total: number;
+  currency: string;
+}
+
+function summary(order: Order): ReceivedOrder {
+  if (order.status === 'REJECTED' && order.reason === 'INVALID_ORDER') {
+    throw new InvalidOrder(describe(order.problems ?? []), order.problems);
+  }
+  return { orderId: order.orderId, total: order.total!, currency: order.currency! };
+}
+
+function describe(problems: FieldProblem[]): string {
+  return `Invalid order: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
+}
+
+async function problemsWith(orderId: string, input: unknown): Promise<{ problems: FieldProblem[]; order?: Order }> {
+  const idCheck = parseWith(OrderIdSchema, orderId, 'orderId');
+  const parsed = parseWith(ExecutionInputSchema, input);
+  if (!parsed.ok) return { problems: [...(idCheck.ok ? [] : idCheck.problems), ...parsed.problems] };
+  const request = parsed.value;
+  const problems = idCheck.ok ? [] : idCheck.problems;
+  if (request.orderId !== undefined && request.orderId !== orderId) {
+    problems.push({ path: 'orderId', message: 'must equal the execution name (leave it out to use the execution name)' });
+  }
+  const pricing = priceOrder(request, await inventory.getProducts(request.items.map((line) => line.sku)));
+  if (!pricing.ok) problems.push(...pricing.problems);
+  if (problems.length > 0) return { problems };
+  if (!pricing.ok) return { problems }; // unreachable; narrows the type
+  return {
+    problems,
+    order: newOrder({ orderId, customer: request.customer, items: pricing.items, total: pricing.total, now: now() }),
+  };
+}
+
+export const handler = workflowTask<ReceiveOrderEvent, ReceivedOrder>(async (event) => {
+  const orderId = String(event.orderId);
+  const { problems, order } = await problemsWith(orderId, event.order);
+  if (order) {
+    const stored = await orders.create(order);
+    logger.info('order received', { orderId, created: stored.created, total: order.total, currency: order.currency });
+    return summary(stored.order);
+  }
+  // Keep the customer when that part is valid, so they can still be told why.
+  const customer = parseWith(CustomerSchema, (event.order as { customer?: unknown } | null)?.customer);
+  const stored = await orders.create(
+    invalidOrder({ orderId, customer: customer.ok ? customer.value : undefined, problems, now: now() }),
+  );
+  logger.info('order rejected as invalid', { orderId, problems: problems.map((p) => p.path) });
+  return summary(stored.order);
+});

@@ -1,0 +1,20 @@
+// Compensation VoidPayment: void the order's authorization at the provider, once. The provider is asked by
+// orderId, so an authorization whose reply never reached the workflow is found and voided too.
+import { now, orderRepository, paymentGateway } from '../../lib/dependencies.ts';
+import { workflowTask } from '../../lib/middleware.ts';
+import { logger } from '../../lib/observability.ts';
+
+const orders = orderRepository();
+const gateway = paymentGateway();
+
+export const handler = workflowTask<{ orderId: string }, { orderId: string; voided: boolean }>(async ({ orderId }) => {
+  const authorization = await gateway.findByOrder(orderId);
+  if (!authorization) {
+    logger.info('nothing to void', { orderId });
+    return { orderId, voided: false };
+  }
+  const voided = await gateway.void(authorization.authorizationId);
+  await orders.recordVoid(orderId, voided.authorizationId, now());
+  logger.info('payment voided', { orderId, authorizationId: voided.authorizationId });
+  return { orderId, voided: true };
+});

@@ -1,0 +1,64 @@
+// The two ways a handler is wrapped: as an HTTP endpoint (errors become JSON answers) or as a workflow task
+// (errors keep the names the state machine's Retry/Catch match on).
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { DomainError, TransientError } from '../domain/errors.ts';
+import { classify } from './transient.ts';
+import { json } from './http.ts';
+import { logger, metrics, tracer } from './observability.ts';
+
+/** Any error of ours becomes its JSON answer; anything else is logged and answered 500 without internals. */
+export function jsonErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    onError: async (request) => {
+      const error = classify(request.error);
+      if (error instanceof DomainError) {
+        if (error.httpStatus >= 500) logger.warn('request failed', { error });
+        request.response = json(
+          error.httpStatus,
+          { error: error.name, message: error.message, ...(error.details ? { details: error.details } : {}) },
+          error instanceof TransientError ? { 'retry-after': '1' } : {},
+        );
+        return;
+      }
+      logger.error('unexpected error', { error: request.error });
+      request.response = json(500, {
+        error: 'InternalError',
+        message: 'Something went wrong on our side; it has been logged.',
+        requestId: request.context.awsRequestId,
+      });
+    },
+  };
+}
+
+/** Turns throttles and 5xx from AWS into TransientError, which the workflow retries; other errors pass as they are. */
+export function transientErrors(): MiddlewareObj {
+  return {
+    onError: async (request) => {
+      request.error = classify(request.error) as Error;
+      logger.error('task failed', { error: request.error });
+    },
+  };
+}
+
+type Handler<E, R> = (event: E, context: Context) => Promise<R>;
+
+function observed<E, R>(handler: Handler<E, R>) {
+  return middy<E, R>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(handler);
+}
+
+export function httpEndpoint(handler: Handler<APIGatewayProxyEvent, APIGatewayProxyResult>) {
+  return observed(handler).use(httpHeaderNormalizer()).use(jsonErrors());
+}
+
+export function workflowTask<E, R>(handler: Handler<E, R>) {
+  return observed(handler).use(transientErrors());
+}
