@@ -36,33 +36,31 @@ function describe(problems: FieldProblem[]): string {
   return `Invalid order: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`;
 }
 
-async function problemsWith(orderId: string, input: unknown): Promise<{ problems: FieldProblem[]; order?: Order }> {
+/** The order to store, or the problems that make it invalid (each naming its input field). */
+async function examine(orderId: string, input: unknown): Promise<{ order: Order } | { problems: FieldProblem[] }> {
   const idCheck = parseWith(OrderIdSchema, orderId, 'orderId');
-  const parsed = parseWith(ExecutionInputSchema, input);
-  if (!parsed.ok) return { problems: [...(idCheck.ok ? [] : idCheck.problems), ...parsed.problems] };
-  const request = parsed.value;
   const problems = idCheck.ok ? [] : idCheck.problems;
+  const parsed = parseWith(ExecutionInputSchema, input);
+  if (!parsed.ok) return { problems: [...problems, ...parsed.problems] };
+  const request = parsed.value;
   if (request.orderId !== undefined && request.orderId !== orderId) {
     problems.push({ path: 'orderId', message: 'must equal the execution name (leave it out to use the execution name)' });
   }
   const pricing = priceOrder(request, await inventory.getProducts(request.items.map((line) => line.sku)));
-  if (!pricing.ok) problems.push(...pricing.problems);
+  if (!pricing.ok) return { problems: [...problems, ...pricing.problems] };
   if (problems.length > 0) return { problems };
-  if (!pricing.ok) return { problems }; // unreachable; narrows the type
-  return {
-    problems,
-    order: newOrder({ orderId, customer: request.customer, items: pricing.items, total: pricing.total, now: now() }),
-  };
+  return { order: newOrder({ orderId, customer: request.customer, items: pricing.items, total: pricing.total, now: now() }) };
 }
 
 export const handler = workflowTask<ReceiveOrderEvent, ReceivedOrder>(async (event) => {
   const orderId = String(event.orderId);
-  const { problems, order } = await problemsWith(orderId, event.order);
-  if (order) {
-    const stored = await orders.create(order);
-    logger.info('order received', { orderId, created: stored.created, total: order.total, currency: order.currency });
+  const examined = await examine(orderId, event.order);
+  if ('order' in examined) {
+    const stored = await orders.create(examined.order);
+    logger.info('order received', { orderId, created: stored.created, total: examined.order.total });
     return summary(stored.order);
   }
+  const { problems } = examined;
   // Keep the customer when that part is valid, so they can still be told why.
   const customer = parseWith(CustomerSchema, (event.order as { customer?: unknown } | null)?.customer);
   const stored = await orders.create(

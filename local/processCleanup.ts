@@ -1,0 +1,58 @@
+// Child processes this process started must not outlive it: on exit, and on SIGINT/SIGTERM/SIGHUP, each
+// registered child is killed. Signal listeners re-raise the signal when nobody else handles it, so adding
+// them does not change how the parent itself reacts to Ctrl-C.
+import type { ChildProcess } from 'node:child_process';
+
+const children = new Set<ChildProcess>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let installed = false;
+
+function killAll(signal: NodeJS.Signals): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  killAll('SIGKILL');
+  children.clear();
+  // Other listeners (npm start's own handler, a test runner) decide what happens next; alone, act as the default.
+  if (process.listenerCount(signal) === 1) {
+    uninstall();
+    process.kill(process.pid, signal);
+  }
+}
+
+function onExit(): void {
+  killAll('SIGKILL');
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', onExit);
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+}
+
+function uninstall(): void {
+  if (!installed) return;
+  installed = false;
+  process.off('exit', onExit);
+  for (const signal of SIGNALS) process.off(signal, onSignal);
+}
+
+/** Kills `child` if this process exits or is signalled while it still runs. */
+export function killOnExit(child: ChildProcess): void {
+  children.add(child);
+  install();
+  child.once('exit', () => {
+    children.delete(child);
+    if (children.size === 0) uninstall();
+  });
+}
