@@ -11,6 +11,7 @@ import {
   type RejectionReason,
 } from '../domain/order.ts';
 import type { Authorization } from '../domain/payments.ts';
+import { itemOf } from './conditionFailure.ts';
 
 const NOTICE_ATTRIBUTE: Record<NoticeKind, 'confirmationNotice' | 'rejectionNotice' | 'failureNotice'> = {
   confirmation: 'confirmationNotice',
@@ -44,9 +45,8 @@ export class OrderRepository {
       );
       return { created: true, order };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException && error.Item) {
-        return { created: false, order: error.Item as unknown as Order };
-      }
+      const existing = error instanceof ConditionalCheckFailedException ? itemOf<Order>(error) : undefined;
+      if (existing) return { created: false, order: existing };
       throw error;
     }
   }
@@ -90,7 +90,7 @@ export class OrderRepository {
       return 'moved';
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = error.Item as unknown as Order | undefined;
+      const current = itemOf<Order>(error);
       if (current?.status === to) return 'already';
       const conflict = new OrderStateConflict(
         current

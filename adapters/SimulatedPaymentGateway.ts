@@ -6,6 +6,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { OrderStateConflict, PaymentDeclined, TransientError } from '../domain/errors.ts';
 import type { Money } from '../domain/money.ts';
 import { simulatedOutcome, type Authorization, type PaymentGateway } from '../domain/payments.ts';
+import { itemOf } from './conditionFailure.ts';
 
 /** One authorization per order: the id derives from the orderId, like a provider's idempotency key. */
 export function authorizationIdFor(orderId: string): string {
@@ -42,8 +43,8 @@ export class SimulatedPaymentGateway implements PaymentGateway {
       );
       return authorization;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
-      const existing = error.Item as unknown as Authorization;
+      const existing = error instanceof ConditionalCheckFailedException ? itemOf<Authorization>(error) : undefined;
+      if (!existing) throw error;
       if (existing.amount !== amount.amount || existing.currency !== amount.currency) {
         throw new OrderStateConflict(`Order ${orderId} was already authorized for a different amount`);
       }
@@ -75,8 +76,9 @@ export class SimulatedPaymentGateway implements PaymentGateway {
       return Attributes as Authorization;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      if (!error.Item) throw new OrderStateConflict(`No authorization ${authorizationId} to void`);
-      return error.Item as unknown as Authorization; // voided before: nothing more to do
+      const existing = itemOf<Authorization>(error);
+      if (!existing) throw new OrderStateConflict(`No authorization ${authorizationId} to void`);
+      return existing; // voided before: nothing more to do
     }
   }
 }

@@ -1,6 +1,6 @@
 // Errors that steer the workflow or shape an HTTP answer, declared once.
 // A class's `name` is exactly the ErrorEquals that catches it; `httpStatus` is what the HTTP layer answers,
-// which is also how the API Gateway integration names it in the workflow (APIGateway.<httpStatus>).
+// which is also how the API Gateway integration names it in the workflow (ApiGateway.<httpStatus>).
 
 export interface FieldProblem {
   path: string;
@@ -30,7 +30,7 @@ export class InvalidOrder extends DomainError {
   readonly httpStatus = 422;
 }
 
-/** The card was declined. Workflow: caught as APIGateway.402 on ValidatePayment -> REJECTED/PAYMENT_DECLINED. */
+/** The card was declined. Workflow: caught as ApiGateway.402 on ValidatePayment -> REJECTED/PAYMENT_DECLINED. */
 export class PaymentDeclined extends DomainError {
   override readonly name = 'PaymentDeclined';
   readonly httpStatus = 402;
@@ -51,7 +51,7 @@ export class OutOfStock extends DomainError {
   }
 }
 
-/** Worth retrying: throttling, a provider hiccup, a lost race. Workflow Retry catches it (APIGateway.503 over HTTP). */
+/** Worth retrying: throttling, a provider hiccup, a lost race. Workflow Retry catches it (ApiGateway.503 over HTTP). */
 export class TransientError extends DomainError {
   override readonly name = 'TransientError';
   readonly httpStatus = 503;

@@ -32,6 +32,14 @@ const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
   FAILED: [],
 };
 
+/**
+ * Compensation (release stock, void payment) may touch an order unless its sale is done: a CONFIRMED order
+ * is never undone, whatever failed after it (a notice that could not be published, a double fault).
+ */
+export function mayCompensate(order: Pick<Order, 'status'> | undefined): boolean {
+  return order?.status !== 'CONFIRMED';
+}
+
 export function canMove(from: OrderStatus, to: OrderStatus): boolean {
   return NEXT[from].includes(to);
 }
@@ -122,13 +130,14 @@ export function priceOrder(request: Pick<OrderRequest, 'items' | 'currency'>, ca
       });
       return;
     }
-    items.push({
-      sku: line.sku,
-      name: product.name,
-      quantity: line.quantity,
-      unitPrice: product.unitPrice,
-      lineTotal: multiply(money(product.unitPrice, product.currency), line.quantity).amount,
-    });
+    let lineTotal: number;
+    try {
+      lineTotal = multiply(money(product.unitPrice, product.currency), line.quantity).amount;
+    } catch {
+      problems.push({ path: `items[${index}].quantity`, message: 'line total is too large' });
+      return;
+    }
+    items.push({ sku: line.sku, name: product.name, quantity: line.quantity, unitPrice: product.unitPrice, lineTotal });
   });
   if (problems.length > 0 || currency === undefined) return { ok: false, problems };
   try {
@@ -178,14 +187,14 @@ export function invalidOrder(args: {
 }
 
 /**
- * The rejection an error caught by the workflow stands for. APIGateway.402 is how the Step Functions
+ * The rejection an error caught by the workflow stands for. ApiGateway.402 is how the Step Functions
  * API Gateway integration names our PaymentDeclined (HTTP 402).
  */
 export function rejectionReasonFor(errorName: string): RejectionReason | undefined {
   switch (errorName) {
     case 'InvalidOrder':
       return 'INVALID_ORDER';
-    case 'APIGateway.402':
+    case 'ApiGateway.402':
     case 'PaymentDeclined':
       return 'PAYMENT_DECLINED';
     case 'OutOfStock':

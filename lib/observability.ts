@@ -5,7 +5,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 
 export const logger = new Logger();
 export const tracer = new Tracer();
-export const metrics = new Metrics();
+// Metrics' own warnings ("no metrics to publish") go through the logger, so the log level governs them.
+export const metrics = new Metrics({ logger });
 
 /** "j***@example.com": enough to tell customers apart in logs without keeping their address in clear. */
 export function maskEmail(email: string | undefined): string | undefined {
@@ -13,9 +14,4 @@ export function maskEmail(email: string | undefined): string | undefined {
   const at = email.lastIndexOf('@');
   if (at < 1) return '***';
   return `${email[0]}***${email.slice(at)}`;
-}
-
-/** Payment tokens never appear in logs; only their kind does ("tok_…"). */
-export function maskToken(token: string | undefined): string | undefined {
-  return token === undefined ? undefined : 'tok_***';
 }

@@ -19,6 +19,8 @@ const SERVER_ERROR_NAMES = new Set([
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error instanceof DomainError) return error instanceof TransientError;
+  // Ours by name only: an injected fault (FAULTS=payments:TransientError:2) is a plain Error with this name.
+  if (error.name === 'TransientError') return true;
   const sdkError = error as Parameters<typeof isThrottlingError>[0];
   return (
     SERVER_ERROR_NAMES.has(error.name) ||

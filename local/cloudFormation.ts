@@ -53,13 +53,6 @@ function intrinsicKey(value: unknown): string | undefined {
   return key === 'Ref' || key.startsWith('Fn::') ? key : undefined;
 }
 
-export function hasIntrinsics(value: unknown): boolean {
-  if (intrinsicKey(value)) return true;
-  if (Array.isArray(value)) return value.some(hasIntrinsics);
-  if (isObject(value)) return Object.values(value).some(hasIntrinsics);
-  return false;
-}
-
 export class CloudFormationResolver {
   readonly region = LOCAL_REGION;
   readonly accountId = LOCAL_ACCOUNT_ID;

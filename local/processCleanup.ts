@@ -1,6 +1,6 @@
 // Child processes this process started must not outlive it: on exit, and on SIGINT/SIGTERM/SIGHUP, each
-// registered child is killed. Signal listeners re-raise the signal when nobody else handles it, so adding
-// them does not change how the parent itself reacts to Ctrl-C.
+// registered child is killed. When nobody else listens for the signal, the listener re-raises it after the
+// kill, so adding it does not change how the parent itself reacts to Ctrl-C.
 import type { ChildProcess } from 'node:child_process';
 
 const children = new Set<ChildProcess>();
@@ -20,13 +20,16 @@ function killAll(signal: NodeJS.Signals): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  killAll('SIGKILL');
-  children.clear();
-  // Other listeners (npm start's own handler, a test runner) decide what happens next; alone, act as the default.
   if (process.listenerCount(signal) === 1) {
+    // Alone: act as the default would, after taking the children down.
+    killAll('SIGKILL');
+    children.clear();
     uninstall();
     process.kill(process.pid, signal);
+    return;
   }
+  // Someone else handles the signal (npm start stops the stack gracefully): give them a moment, then make sure.
+  setTimeout(() => killAll('SIGKILL'), 5000).unref();
 }
 
 function onExit(): void {

@@ -8,7 +8,7 @@ import { IdempotencyKeySchema, OrderRequestSchema, parseWith, type OrderRequest 
 import { executionStarter, inventoryRepository } from '../../lib/dependencies.ts';
 import { header, json, readJsonBody } from '../../lib/http.ts';
 import { httpEndpoint } from '../../lib/middleware.ts';
-import { logger, metrics } from '../../lib/observability.ts';
+import { logger, maskEmail, metrics } from '../../lib/observability.ts';
 
 // Idempotency keys map to order ids in this namespace, so the same key always names the same execution.
 const IDEMPOTENCY_NAMESPACE = '6f1c1c57-3b5e-4c36-9d55-0b8f8d2f7a11';
@@ -45,7 +45,12 @@ export const handler = httpEndpoint(async (event) => {
   const orderId = key ? uuidv5(`${event.requestContext?.identity?.apiKeyId ?? ''}:${key}`, IDEMPOTENCY_NAMESPACE) : randomUUID();
   const started = await starter.start(orderId, executionInput(orderId, request));
   if (!started.replayed) metrics.addMetric('OrderAccepted', MetricUnit.Count, 1);
-  logger.info('order accepted', { orderId, replayed: started.replayed, lines: request.items.length });
+  logger.info('order accepted', {
+    orderId,
+    replayed: started.replayed,
+    lines: request.items.length,
+    customer: maskEmail(request.customer.email),
+  });
 
   return json(
     202,

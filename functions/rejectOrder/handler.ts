@@ -13,7 +13,7 @@ const sns = notifier();
 
 export interface RejectOrderEvent {
   orderId: string;
-  /** The caught error's name (Error), e.g. OutOfStock or APIGateway.402. */
+  /** The caught error's name (Error), e.g. OutOfStock or ApiGateway.402. */
   error: string;
   /** The caught error's Cause: a Lambda error as JSON, or the HTTP answer's body. */
   cause?: string;

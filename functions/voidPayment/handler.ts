@@ -1,5 +1,7 @@
 // Compensation VoidPayment: void the order's authorization at the provider, once. The provider is asked by
-// orderId, so an authorization whose reply never reached the workflow is found and voided too.
+// orderId, so an authorization whose reply never reached the workflow is found and voided too. A CONFIRMED
+// order keeps its authorization: fulfilment captures it.
+import { mayCompensate } from '../../domain/order.ts';
 import { now, orderRepository, paymentGateway } from '../../lib/dependencies.ts';
 import { workflowTask } from '../../lib/middleware.ts';
 import { logger } from '../../lib/observability.ts';
@@ -8,6 +10,10 @@ const orders = orderRepository();
 const gateway = paymentGateway();
 
 export const handler = workflowTask<{ orderId: string }, { orderId: string; voided: boolean }>(async ({ orderId }) => {
+  if (!mayCompensate(await orders.get(orderId))) {
+    logger.warn('order is confirmed: its payment is not voided', { orderId });
+    return { orderId, voided: false };
+  }
   const authorization = await gateway.findByOrder(orderId);
   if (!authorization) {
     logger.info('nothing to void', { orderId });

@@ -1,0 +1,141 @@
+// npm run invoke -- --path FILE | --data JSON [--seed FILE] [--json]
+// The local twin of `sls invoke stepf`: a fresh local stack, one execution, the trace on stderr, the outcome as
+// JSON on stdout; exit 0 when the execution succeeded, 1 when it failed, 2 for bad arguments.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { findJava, JAVA_MISSING_MESSAGE } from './dynamodbLocal.ts';
+import type { ExecutionRecord } from './executions.ts';
+import { startLocalStack, type LocalStack } from './stack.ts';
+
+const USAGE = 'usage: npm run invoke -- --path FILE | --data JSON [--seed FILE] [--json]';
+
+// Only the final JSON goes to stdout: everything else (handler logs included) is sent to stderr.
+const writeStdout = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`npm run invoke: ${message}\n`);
+  process.exit(code);
+}
+
+interface Flags {
+  input: unknown;
+  seedFile?: string;
+  json: boolean;
+}
+
+function parseFlags(): Flags {
+  let values: { path?: string; data?: string; seed?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        path: { type: 'string' },
+        data: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message.split('\n')[0]} (${USAGE})`, 2);
+  }
+  if (values.help) {
+    writeStdout(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if ((values.path === undefined) === (values.data === undefined)) fail(`give exactly one of --path FILE or --data JSON (${USAGE})`, 2);
+  let text: string;
+  let source: string;
+  if (values.path !== undefined) {
+    source = values.path;
+    try {
+      text = readFileSync(values.path, 'utf8');
+    } catch (error) {
+      fail(`cannot read ${values.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+    }
+  } else {
+    source = '--data';
+    text = values.data!;
+  }
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    fail(`${source} is not valid JSON: ${(error as Error).message}`, 2);
+  }
+  if (values.seed === '') fail('--seed needs a file', 2);
+  return { input, json: values.json ?? false, ...(values.seed !== undefined ? { seedFile: values.seed } : {}) };
+}
+
+/** The outcome: the execution's output, completed from the order record (always read for a failed execution). */
+export async function outcome(stack: LocalStack, record: ExecutionRecord): Promise<Record<string, unknown>> {
+  let output: Record<string, unknown> = {};
+  if (record.output !== undefined) {
+    const parsed = JSON.parse(record.output) as unknown;
+    output = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { output: parsed };
+  }
+  const order = await stack.order(record.name).catch(() => undefined);
+  const pick = (field: string) => output[field] ?? order?.[field];
+  const status = pick('status') ?? (record.status === 'SUCCEEDED' ? undefined : 'FAILED');
+  return {
+    orderId: pick('orderId') ?? record.name,
+    ...(status !== undefined ? { status } : {}),
+    ...(pick('reason') !== undefined ? { reason: pick('reason') } : {}),
+    ...(pick('total') !== undefined ? { total: pick('total') } : {}),
+    ...(pick('currency') !== undefined ? { currency: pick('currency') } : {}),
+    ...output,
+    execution: {
+      name: record.name,
+      status: record.status,
+      ...(record.error !== undefined ? { error: record.error } : {}),
+      ...(record.cause !== undefined ? { cause: record.cause } : {}),
+      durationMs: (record.stopDate ?? new Date()).getTime() - record.startDate.getTime(),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags();
+  if (!findJava()) fail(JAVA_MISSING_MESSAGE, 1);
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      port: 0,
+      quiet: flags.json,
+      log: (line) => process.stderr.write(`${line}\n`),
+      ...(flags.seedFile !== undefined ? { seedFile: flags.seedFile } : {}),
+    });
+  } catch (error) {
+    fail((error as Error).message, 1);
+  }
+  const stopAndExit = (code: number) => {
+    void stack.stop().finally(() => process.exit(code));
+  };
+  process.on('SIGINT', () => stopAndExit(130));
+  process.on('SIGTERM', () => stopAndExit(143));
+  try {
+    // Like StartExecution without a name: a random one - unless the input names its order (orderId = execution name).
+    const input = flags.input as { orderId?: unknown } | null;
+    const name = input && typeof input === 'object' && typeof input.orderId === 'string' ? input.orderId : randomUUID();
+    const started = stack.startExecution(flags.input, name);
+    const record = await stack.waitForExecution(started.name);
+    const result = await outcome(stack, record);
+    if (!flags.json) {
+      process.stderr.write(
+        `\nexecution ${record.name} ${record.status}${record.error ? ` (${record.error})` : ''}: order ${String(result.status ?? '?')}${result.reason ? `/${String(result.reason)}` : ''}\n`,
+      );
+    }
+    writeStdout(`${JSON.stringify(result, null, 2)}\n`);
+    await stack.stop();
+    process.exit(record.status === 'SUCCEEDED' ? 0 : 1);
+  } catch (error) {
+    process.stderr.write(`npm run invoke: ${(error as Error).message}\n`);
+    await stack.stop();
+    process.exit(1);
+  }
+}
+
+await main();

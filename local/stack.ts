@@ -1,0 +1,375 @@
+// The whole local stack, wired: DynamoDB Local with the tables of serverless.yml and the catalog seed, the
+// handlers in-process, the local AWS endpoint (Step Functions + SNS outbox), the state machine, the HTTP API.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { LocalApiGateway, type ApiResponse, type LocalPaths } from './apiGateway.ts';
+import { AwsEndpoints } from './awsEndpoints.ts';
+import { CloudFormationResolver } from './cloudFormation.ts';
+import { findJava, JavaMissingError, startDynamoDbLocal, type DynamoDbLocal } from './dynamodbLocal.ts';
+import { ExecutionRegistry, type ExecutionRecord } from './executions.ts';
+import { LambdaRuntime } from './lambdaRuntime.ts';
+import { Outbox } from './outbox.ts';
+import { loadServerlessConfig, projectRoot, type ServerlessConfig } from './serverlessConfig.ts';
+import { LocalStepFunctions, type RetryIntervalOverrides } from './stepFunctions.ts';
+import { createTables, loadSeedFile, seedInventory, tableDefinitions, type SeedEntry } from './tables.ts';
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_SEED_FILE = join(projectRoot, 'local', 'seed', 'catalog.json');
+const INVENTORY_LOGICAL_ID = 'InventoryTable';
+const ORDERS_LOGICAL_ID = 'OrdersTable';
+
+export interface LocalStackOptions {
+  /** HTTP API port on 127.0.0.1; default PORT or 3000; 0 picks a free one. */
+  port?: number;
+  /** Catalog seed file; default local/seed/catalog.json. */
+  seedFile?: string;
+  /** Keep DynamoDB data, the outbox and finished executions in this folder between runs. */
+  persistDir?: string;
+  /** No trace, outbox or handler log lines (warnings still go to stderr). */
+  quiet?: boolean;
+  /** Retry waits in ms: a number for every state with a Retry (0 in tests), or per state name. Default: as declared. */
+  retryIntervalOverrides?: RetryIntervalOverrides;
+  /** A config already printed by `serverless print --stage local` (tests load it once per run). */
+  config?: ServerlessConfig;
+  /** Required x-api-key for `private: true` methods; default LOCAL_API_KEY (unset: not checked). */
+  apiKey?: string;
+  /** POWERTOOLS_LOG_LEVEL for the handlers; default LOCAL_LOG_LEVEL, else SILENT when quiet, else serverless.yml's. */
+  logLevel?: string;
+  /** Where trace and outbox lines go; default stdout. */
+  log?: (line: string) => void;
+  /** Which stepFunctions.stateMachines entry to run; default the first. */
+  stateMachine?: string;
+}
+
+export interface InventoryItem {
+  sku: string;
+  name: string;
+  unitPrice: number;
+  currency: string;
+  available: number;
+}
+
+export interface LocalStack {
+  url: string;
+  port: number;
+  /** The endpoint handlers use for Step Functions and SNS. */
+  awsEndpoint: string;
+  dynamodbEndpoint: string;
+  config: ServerlessConfig;
+  resolver: CloudFormationResolver;
+  outbox: Outbox;
+  executions: ExecutionRegistry;
+  stepFunctions: LocalStepFunctions;
+  lambda: LambdaRuntime;
+  api: LocalApiGateway;
+  /** A low-level client on DynamoDB Local. */
+  dynamodb: DynamoDBClient;
+  /** Table names by logical id, and whether this start created them. */
+  tables: Map<string, { tableName: string; created: boolean }>;
+  /** The seed entries written at start (empty when a persisted catalog was kept). */
+  seeded: SeedEntry[];
+  /** Starts an execution of the state machine (name: a random UUID when omitted), like StartExecution. */
+  startExecution(input: unknown, name?: string): ExecutionRecord;
+  /** Resolves when the execution has stopped. */
+  waitForExecution(name: string, timeoutMs?: number): Promise<ExecutionRecord>;
+  /** The Inventory table's items. */
+  inventory(): Promise<InventoryItem[]>;
+  /** The order record in the Orders table, if any. */
+  order(orderId: string): Promise<Record<string, unknown> | undefined>;
+  stop(): Promise<void>;
+}
+
+let active: Promise<LocalStack> | undefined;
+/**
+ * Handlers create their SDK clients when first imported, and modules stay loaded for the life of the process;
+ * a later stack in the same process reuses these ports so those clients still reach it.
+ */
+const reusedPorts: { dynamodb?: number; aws?: number } = {};
+
+async function portIsFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolvePort(true)));
+  });
+}
+
+function executionView(record: ExecutionRecord) {
+  const parse = (text: string | undefined) => {
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  };
+  return {
+    executionArn: record.executionArn,
+    name: record.name,
+    status: record.status,
+    startDate: record.startDate.toISOString(),
+    ...(record.stopDate ? { stopDate: record.stopDate.toISOString() } : {}),
+    input: parse(record.input),
+    ...(record.output !== undefined ? { output: parse(record.output) } : {}),
+    ...(record.error !== undefined ? { error: record.error } : {}),
+    ...(record.cause !== undefined ? { cause: record.cause } : {}),
+    history: record.history,
+  };
+}
+
+function json(statusCode: number, body: unknown): ApiResponse {
+  return { statusCode, headers: { 'Content-Type': ['application/json'] }, body: `${JSON.stringify(body, null, 2)}\n` };
+}
+
+function localPaths(outbox: Outbox, registry: ExecutionRegistry): LocalPaths {
+  return {
+    handle(method, path, query) {
+      if (!path.startsWith('/_local/')) return undefined;
+      if (method !== 'GET') return json(405, { message: 'Only GET is supported on /_local paths' });
+      if (path === '/_local/outbox') {
+        const orderId = query.get('orderId');
+        return json(200, { messages: orderId ? outbox.forOrder(orderId) : outbox.messages });
+      }
+      if (path === '/_local/executions') {
+        return json(200, {
+          executions: registry.list().map(({ name, status, startDate, stopDate }) => ({
+            name,
+            status,
+            startDate: startDate.toISOString(),
+            ...(stopDate ? { stopDate: stopDate.toISOString() } : {}),
+          })),
+        });
+      }
+      const match = /^\/_local\/executions\/([^/]+)$/.exec(path);
+      if (match) {
+        const name = decodeURIComponent(match[1]!);
+        const record = registry.get(name);
+        return record ? json(200, executionView(record)) : json(404, { message: `No execution named ${name}` });
+      }
+      return json(404, { message: `Unknown local path ${path}; try /_local/outbox or /_local/executions/{orderId}` });
+    },
+  };
+}
+
+/** Sets the handlers' environment; returns a function that puts the previous values back. */
+function installEnvironment(vars: Record<string, string | undefined>): () => void {
+  const previous: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    previous[name] = process.env[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return () => {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+export function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (active) return Promise.reject(new Error('a local stack is already running in this process (handlers share process.env); stop it first'));
+  const starting = start(options);
+  active = starting;
+  starting.catch(() => {
+    active = undefined;
+  });
+  return starting;
+}
+
+async function start(options: LocalStackOptions): Promise<LocalStack> {
+  if (!findJava()) throw new JavaMissingError();
+  const quiet = options.quiet ?? false;
+  const log = quiet ? undefined : (options.log ?? ((line: string) => process.stdout.write(`${line}\n`)));
+  const warn = (line: string) => process.stderr.write(`[local] ${line}\n`);
+  const persistDir = options.persistDir ? resolve(options.persistDir) : undefined;
+  if (persistDir) mkdirSync(persistDir, { recursive: true });
+
+  // A bad seed stops start-up before anything is started.
+  const explicitSeed = options.seedFile !== undefined;
+  const seed = await loadSeedFile(options.seedFile ?? DEFAULT_SEED_FILE);
+
+  // Everything started so far, stopped in a fixed order: no new requests, no running executions, then the rest.
+  const started: {
+    ddb?: DynamoDbLocal;
+    dynamodb?: DynamoDBClient;
+    api?: LocalApiGateway;
+    stepFunctions?: LocalStepFunctions;
+    endpoints?: AwsEndpoints;
+    outbox?: Outbox;
+    registry?: ExecutionRegistry;
+    restoreEnv?: () => void;
+  } = {};
+  const cleanup = async () => {
+    const steps: Array<() => unknown> = [
+      () => started.api?.close(),
+      () => started.stepFunctions?.stop(),
+      () => started.endpoints?.close(),
+      () => started.outbox?.save(),
+      () => started.registry?.save(),
+      () => started.restoreEnv?.(),
+      () => started.dynamodb?.destroy(),
+      () => started.ddb?.stop(),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (error) {
+        warn(`stopping: ${(error as Error).message}`);
+      }
+    }
+    for (const key of Object.keys(started)) delete started[key as keyof typeof started];
+  };
+
+  try {
+    const dynamodbPort = reusedPorts.dynamodb && (await portIsFree(reusedPorts.dynamodb)) ? reusedPorts.dynamodb : undefined;
+    if (reusedPorts.dynamodb && !dynamodbPort) warn(`DynamoDB Local port ${reusedPorts.dynamodb} is taken; handlers loaded earlier in this process keep pointing at it`);
+    // serverless print (~2-4 s) and DynamoDB Local (~1-2 s) start side by side.
+    const [configResult, ddbResult] = await Promise.allSettled([
+      options.config ? Promise.resolve(options.config) : loadServerlessConfig(),
+      startDynamoDbLocal({
+        ...(dynamodbPort ? { port: dynamodbPort } : {}),
+        ...(persistDir ? { dbPath: join(persistDir, 'dynamodb') } : {}),
+      }),
+    ]);
+    if (ddbResult.status === 'fulfilled') started.ddb = ddbResult.value;
+    if (configResult.status === 'rejected') throw configResult.reason;
+    if (ddbResult.status === 'rejected') throw ddbResult.reason;
+    const config = configResult.value;
+    const ddb = ddbResult.value;
+    reusedPorts.dynamodb = ddb.port;
+
+    const resolver = new CloudFormationResolver(config);
+    const smKey = options.stateMachine ?? [...resolver.stateMachines.keys()][0];
+    const target = smKey === undefined ? undefined : resolver.stateMachines.get(smKey);
+    if (!target) throw new Error(`no state machine ${smKey ?? ''} under stepFunctions.stateMachines in serverless.yml`);
+    const smConfig = config.stepFunctions!.stateMachines![target.key]!;
+
+    const dynamodb = new DynamoDBClient({
+      endpoint: ddb.endpoint,
+      region: resolver.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    started.dynamodb = dynamodb;
+    const topicArns = new Set(resolver.resourcesOfType('AWS::SNS::Topic').map(({ logicalId }) => resolver.ref(logicalId) as string));
+    const outbox = new Outbox(topicArns, log, persistDir ? join(persistDir, 'outbox.json') : undefined);
+    const registry = new ExecutionRegistry(target.arn, persistDir ? join(persistDir, 'executions.json') : undefined);
+    started.outbox = outbox;
+    started.registry = registry;
+    const lambda = new LambdaRuntime(config, resolver, projectRoot);
+    const api = new LocalApiGateway(config, lambda, {
+      stage: resolver.stage,
+      apiId: resolver.apiId,
+      accountId: resolver.accountId,
+      apiKey: options.apiKey ?? (process.env.LOCAL_API_KEY || undefined),
+      localPaths: localPaths(outbox, registry),
+      warn,
+    });
+    const stepFunctions = new LocalStepFunctions({
+      definition: smConfig.definition,
+      resolver,
+      target,
+      deps: { lambda, api, resolver, dynamodb, outbox, topicArns },
+      registry,
+      ...(log ? { trace: log } : {}),
+      ...(options.retryIntervalOverrides !== undefined ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+    });
+    started.stepFunctions = stepFunctions;
+
+    const endpoints = new AwsEndpoints(stepFunctions, outbox);
+    const awsPort = reusedPorts.aws && (await portIsFree(reusedPorts.aws)) ? reusedPorts.aws : 0;
+    started.endpoints = endpoints;
+    const awsEndpoint = await endpoints.listen(awsPort);
+    reusedPorts.aws = Number(new URL(awsEndpoint).port);
+
+    const { env, conflicts } = lambda.mergedEnvironment();
+    for (const name of conflicts) warn(`${name} differs between functions; they share one process, so one value wins`);
+    const missing = lambda.missingHandlers();
+    if (missing.length > 0) warn(`no handler file yet for: ${missing.map((fn) => `${fn.key} (${fn.handler})`).join(', ')}`);
+    const restoreEnv = installEnvironment({
+      ...env,
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOCAL_LOG_LEVEL ?? (quiet ? 'SILENT' : env.POWERTOOLS_LOG_LEVEL),
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      AWS_XRAY_LOG_LEVEL: 'silent',
+      _X_AMZN_TRACE_ID: undefined,
+      AWS_REGION: resolver.region,
+      AWS_DEFAULT_REGION: resolver.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: undefined,
+      AWS_PROFILE: undefined,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
+      AWS_ENDPOINT_URL: awsEndpoint,
+      AWS_ENDPOINT_URL_SFN: awsEndpoint,
+      AWS_ENDPOINT_URL_SNS: awsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+    });
+    started.restoreEnv = restoreEnv;
+
+    const tables = await createTables(dynamodb, tableDefinitions(resolver));
+    const inventoryTable = tables.get(INVENTORY_LOGICAL_ID);
+    if (!inventoryTable) throw new Error(`serverless.yml has no ${INVENTORY_LOGICAL_ID} to seed the catalog into`);
+    const seeded = explicitSeed || inventoryTable.created ? seed : [];
+    if (seeded.length > 0) await seedInventory(dynamodb, inventoryTable.tableName, seeded);
+
+    const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(port)}`);
+    started.api = api;
+    const listening = await api.listen(port);
+
+    const doc = DynamoDBDocumentClient.from(dynamodb);
+    const ordersTable = tables.get(ORDERS_LOGICAL_ID)?.tableName;
+    let stopping: Promise<void> | undefined;
+    const stack: LocalStack = {
+      url: listening.url,
+      port: listening.port,
+      awsEndpoint,
+      dynamodbEndpoint: ddb.endpoint,
+      config,
+      resolver,
+      outbox,
+      executions: registry,
+      stepFunctions,
+      lambda,
+      api,
+      dynamodb,
+      tables,
+      seeded,
+      startExecution: (input, name) =>
+        stepFunctions.startExecution({ input: JSON.stringify(input ?? {}), ...(name !== undefined ? { name } : {}) }).record,
+      waitForExecution: (name, timeoutMs) => stepFunctions.waitForExecution(name, timeoutMs),
+      async inventory() {
+        const items: InventoryItem[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await doc.send(new ScanCommand({ TableName: inventoryTable.tableName, ExclusiveStartKey: start }));
+          items.push(...((page.Items ?? []) as InventoryItem[]));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return items.sort((a, b) => a.sku.localeCompare(b.sku, 'en', { numeric: true }));
+      },
+      async order(orderId) {
+        if (!ordersTable) throw new Error(`serverless.yml has no ${ORDERS_LOGICAL_ID}`);
+        return (await doc.send(new GetCommand({ TableName: ordersTable, Key: { orderId } }))).Item;
+      },
+      stop() {
+        stopping ??= (async () => {
+          await cleanup();
+          active = undefined;
+        })();
+        return stopping;
+      },
+    };
+    return stack;
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+

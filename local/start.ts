@@ -1,0 +1,117 @@
+// npm start [-- --port N] [--seed FILE] [--persist DIR]: the whole pipeline on this laptop until Ctrl-C.
+import { parseArgs } from 'node:util';
+import { formatMoney } from '../domain/money.ts';
+import { findJava, JAVA_MISSING_MESSAGE } from './dynamodbLocal.ts';
+import { DEFAULT_PORT, startLocalStack, type InventoryItem, type LocalStack } from './stack.ts';
+
+const USAGE = 'usage: npm start [-- --port N] [--seed FILE] [--persist DIR]';
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(code);
+}
+
+function parseFlags(): { port?: number; seedFile?: string; persistDir?: string } {
+  let values: { port?: string; seed?: string; persist?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: { port: { type: 'string' }, seed: { type: 'string' }, persist: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message.split('\n')[0]} (${USAGE})`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n  --port N       HTTP port on 127.0.0.1 (default PORT or ${DEFAULT_PORT})\n  --seed FILE    catalog seed (default local/seed/catalog.json)\n  --persist DIR  keep DynamoDB data, the outbox and executions in DIR between runs\n  LOCAL_API_KEY  when set, private routes need this x-api-key\n`);
+    process.exit(0);
+  }
+  const out: { port?: number; seedFile?: string; persistDir?: string } = {};
+  const port = values.port ?? process.env.PORT;
+  if (port !== undefined) {
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) fail(`--port must be a number from 0 to 65535, got "${port}"`, 2);
+    out.port = Number(port);
+  }
+  if (values.seed !== undefined) {
+    if (values.seed === '') fail('--seed needs a file', 2);
+    out.seedFile = values.seed;
+  }
+  if (values.persist !== undefined) {
+    if (values.persist === '') fail('--persist needs a folder', 2);
+    out.persistDir = values.persist;
+  }
+  return out;
+}
+
+function banner(stack: LocalStack, inventory: InventoryItem[], persistDir: string | undefined): string {
+  const apiKey = process.env.LOCAL_API_KEY;
+  // The seed's order when this run seeded the catalog, else the persisted catalog by SKU.
+  const seedIndex = new Map(stack.seeded.map((entry, index) => [entry.sku, index]));
+  const rank = (sku: string) => seedIndex.get(sku) ?? seedIndex.size;
+  const catalog = [...inventory].sort((a, b) => rank(a.sku) - rank(b.sku));
+  const first = catalog[0];
+  const body = JSON.stringify({
+    customer: { id: 'cust-1', email: 'ana@example.com', name: 'Ana Souza' },
+    items: [{ sku: first?.sku ?? 'SKU-1', quantity: 1 }],
+    payment: { token: 'tok_visa' },
+  });
+  const rows = catalog.map(
+    (item) => `  ${item.sku.padEnd(10)} ${item.name.padEnd(42)} ${formatMoney({ amount: item.unitPrice, currency: item.currency }).padStart(14)}   stock ${item.available}`,
+  );
+  return [
+    '',
+    `order-pipeline is running on ${stack.url}  (stage ${stack.resolver.stage}, DynamoDB Local ${persistDir ? `in ${persistDir}` : 'in memory'})`,
+    '',
+    `Catalog (${catalog.length} SKUs${stack.seeded.length === 0 && catalog.length > 0 ? ', kept from the last run' : ''}):`,
+    ...rows,
+    '',
+    'Place an order:',
+    `  curl -s -X POST ${stack.url}/orders -H 'content-type: application/json'${apiKey ? ` -H 'x-api-key: ${apiKey}'` : ''} \\`,
+    `    -d '${body}'`,
+    '',
+    'Then follow it:',
+    `  curl -s ${stack.url}/orders/<orderId>${apiKey ? ` -H 'x-api-key: ${apiKey}'` : ''}`,
+    `  curl -s ${stack.url}/_local/executions/<orderId>    # state-by-state history`,
+    `  curl -s ${stack.url}/_local/outbox                  # notifications (SNS goes here)`,
+    '',
+    apiKey ? 'Private routes need the x-api-key above (LOCAL_API_KEY).' : 'API keys are not checked (set LOCAL_API_KEY=... to require one on private routes).',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags();
+  if (!findJava()) fail(JAVA_MISSING_MESSAGE, 1);
+  process.stdout.write('Starting DynamoDB Local and reading serverless.yml...\n');
+  const startedAt = Date.now();
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack(flags);
+  } catch (error) {
+    fail((error as Error).message, 1);
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`\n${signal} again: exiting now\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping (DynamoDB Local included)...\n`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`stopping failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const catalog = await stack.inventory();
+  process.stdout.write(banner(stack, catalog, flags.persistDir));
+  process.stdout.write(`Ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s.\n\n`);
+}
+
+await main();

@@ -1,0 +1,345 @@
+// Static checks of the workflow's Retry and Catch: every Task retries its integration's transient errors with
+// backoff and full jitter and catches everything else; every error name is one the code (or AWS) really raises;
+// every rejection reason has a route to RejectOrder, and nothing without a reason can get there.
+import { describe, expect, it } from 'vitest';
+import { allErrorClasses, TransientError, workflowErrorClasses } from '../../domain/errors.ts';
+import { RejectionReason, rejectionReasonFor } from '../../domain/order.ts';
+import {
+  integrationOf,
+  isTerminal,
+  loadDefinition,
+  loadServerlessYaml,
+  referencedLogicalId,
+  tasks,
+  type Catcher,
+  type Integration,
+  type State,
+} from './definition.ts';
+import { constructedClasses, functionForHttp, functionNameForLogicalId, handlerSourceFile, importClosure } from './sourceCode.ts';
+
+const definition = loadDefinition('prod');
+const states = definition.States;
+const config = loadServerlessYaml();
+const REJECT_STATE = 'RejectOrder';
+
+// ---- our error classes, by the name ErrorEquals matches and the HTTP status the API answers -----------------------
+type ErrorClass = (typeof allErrorClasses)[number];
+function sample(errorClass: ErrorClass): { name: string; httpStatus: number; transient: boolean } {
+  // Every constructor takes (message-ish, detail-ish); these arguments suit all of them.
+  const instance = Reflect.construct(errorClass, [['SKU-1'], 'code']) as Error & { httpStatus: number };
+  return { name: instance.name, httpStatus: instance.httpStatus, transient: instance instanceof TransientError };
+}
+const WORKFLOW_ERRORS = new Map(workflowErrorClasses.map((errorClass) => [sample(errorClass).name, sample(errorClass)]));
+const TRANSIENT = sample(TransientError);
+
+/** HTTP statuses API Gateway answers by itself: throttled, bad integration response, integration timeout. */
+const API_GATEWAY_OWN_STATUSES = [429, 502, 504];
+
+const STATES_ERRORS = new Set([
+  'States.ALL',
+  'States.BranchFailed',
+  'States.DataLimitExceeded',
+  'States.ExceedToleratedFailureThreshold',
+  'States.HeartbeatTimeout',
+  'States.Http.Socket',
+  'States.IntrinsicFailure',
+  'States.ItemReaderFailed',
+  'States.NoChoiceMatched',
+  'States.ParameterPathFailure',
+  'States.Permissions',
+  'States.QueryEvaluationError',
+  'States.ResultPathMatchFailure',
+  'States.ResultWriterFailed',
+  'States.Runtime',
+  'States.TaskFailed',
+  'States.Timeout',
+]);
+
+/**
+ * What each integration must retry (issue 3: Lambda service errors, throttling, TransientError), and a timeout:
+ * every task is idempotent, so an attempt that timed out may run again.
+ */
+const MUST_RETRY: Record<Integration, string[]> = {
+  lambda: [
+    'States.Timeout',
+    TRANSIENT.name,
+    'Lambda.ServiceException',
+    'Lambda.AWSLambdaException',
+    'Lambda.SdkClientException',
+    'Lambda.TooManyRequestsException',
+  ],
+  apigateway: ['States.Timeout', `ApiGateway.${TRANSIENT.httpStatus}`, ...API_GATEWAY_OWN_STATUSES.map((status) => `ApiGateway.${status}`)],
+  dynamodb: [
+    'States.Timeout',
+    'DynamoDB.ProvisionedThroughputExceededException',
+    'DynamoDB.ThrottlingException',
+    'DynamoDB.InternalServerErrorException',
+  ],
+  other: [],
+};
+
+/** Errors safe to retry: transient by nature, and every task is idempotent (so a timed-out attempt may be rerun). */
+const RETRYABLE = new Set([
+  ...MUST_RETRY.lambda,
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ResourceNotReadyException',
+  ...MUST_RETRY.apigateway,
+  ...MUST_RETRY.dynamodb,
+  'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.InternalServerError',
+  'DynamoDB.TransactionConflictException',
+]);
+
+// Tasks allowed without a final `States.ALL` Catch, each with the reason. None today: keep it that way.
+const NO_CATCH_ALL_NEEDED: Record<string, string> = {};
+
+// ---- what each Task's code can throw -----------------------------------------------------------------------------
+/** The serverless function behind a Task: the Lambda it invokes, or the one serving the API path it calls. */
+function functionBehind(state: State): string | undefined {
+  if (integrationOf(state) === 'lambda') {
+    const logicalId = referencedLogicalId(state.Parameters?.FunctionName);
+    if (!logicalId) throw new Error('A lambda:invoke Task whose FunctionName is not !GetAtt <fn>.Arn');
+    return functionNameForLogicalId(config, logicalId);
+  }
+  if (integrationOf(state) === 'apigateway') {
+    return functionForHttp(config, String(state.Parameters?.Method), String(state.Parameters?.Path));
+  }
+  return undefined;
+}
+
+function classesThrownBehind(state: State): Set<string> {
+  const fn = functionBehind(state);
+  return fn ? constructedClasses(importClosure(handlerSourceFile(config, fn))) : new Set();
+}
+
+/** Why this name may not appear in this Task's ErrorEquals, or undefined when it may. */
+function nameProblem(name: string, state: State): string | undefined {
+  const integration = integrationOf(state);
+  if (name.startsWith('States.')) return STATES_ERRORS.has(name) ? undefined : 'not a States.* error Step Functions raises';
+  if (/^Lambda\.[A-Za-z]+$/.test(name)) return integration === 'lambda' ? undefined : 'a Lambda error on a non-Lambda task';
+  if (/^DynamoDB\.[A-Za-z]+$/.test(name)) return integration === 'dynamodb' ? undefined : 'a DynamoDB error on a non-DynamoDB task';
+  const api = /^ApiGateway\.(\d{3})$/.exec(name);
+  if (api) {
+    if (integration !== 'apigateway') return 'an API Gateway error on a non-API task';
+    const status = Number(api[1]);
+    if (API_GATEWAY_OWN_STATUSES.includes(status)) return undefined;
+    const thrown = classesThrownBehind(state);
+    const ours = allErrorClasses.map(sample).filter((error) => error.httpStatus === status);
+    if (ours.length === 0) return `no error class of ours answers ${status}`;
+    if (!ours.some((error) => thrown.has(error.name))) return `the endpoint never throws ${ours.map((e) => e.name).join('/')} (HTTP ${status})`;
+    return undefined;
+  }
+  if (WORKFLOW_ERRORS.has(name)) {
+    if (integration !== 'lambda') return 'a domain error only reaches the workflow from a Lambda task';
+    return classesThrownBehind(state).has(name) ? undefined : `the task's code never does \`new ${name}(\``;
+  }
+  return 'neither a workflow error class (domain/errors.ts workflowErrorClasses) nor a States/Lambda/DynamoDB/ApiGateway error';
+}
+
+// ---- following an error through the graph --------------------------------------------------------------------------
+// A token says what `$.Error` holds: an error name, or '<any>' (some error caught by States.*), or '<unknown>'.
+type Token = string;
+const ANY = '<any>';
+const UNKNOWN = '<unknown>';
+const isConcrete = (token: Token) => !token.startsWith('<');
+
+/** Whether a ResultPath/OutputPath leaves `$.Error` as it was. */
+function keepsError(resultPath: string | null | undefined, outputPath?: string | null): boolean {
+  const resultKeeps = resultPath === null || (resultPath !== undefined && resultPath !== '$' && !resultPath.startsWith('$.Error'));
+  return resultKeeps && (outputPath === undefined || outputPath === '$');
+}
+
+function caughtToken(catcher: Catcher, caught: Token, before: Token): Token {
+  if (catcher.ResultPath === undefined || catcher.ResultPath === '$') return caught; // the state becomes {Error, Cause}
+  return keepsError(catcher.ResultPath) ? before : UNKNOWN;
+}
+
+function choiceMoves(state: State, token: Token): Array<[string, Token]> {
+  const moves: Array<[string, Token]> = [];
+  for (const rule of state.Choices ?? []) {
+    const simple = rule.Variable === '$.Error' && typeof rule.StringEquals === 'string' && Object.keys(rule).length === 3;
+    if (!simple) {
+      moves.push([rule.Next, token]); // a rule we do not evaluate: it may or may not match
+      continue;
+    }
+    if (isConcrete(token)) {
+      if (token === rule.StringEquals) return [...moves, [rule.Next, token]];
+    } else {
+      moves.push([rule.Next, rule.StringEquals!]);
+    }
+  }
+  return state.Default ? [...moves, [state.Default, token]] : moves;
+}
+
+/** Where a state sends `$.Error` next: on success, and (when asked) through each of its catchers. */
+function moves(name: string, token: Token, withCatches: boolean): Array<[string, Token]> {
+  const state = states[name]!;
+  if (state.Type === 'Choice') return choiceMoves(state, token);
+  const out: Array<[string, Token]> = [];
+  if (!isTerminal(state) && state.Next) out.push([state.Next, keepsError(state.ResultPath, state.OutputPath) ? token : UNKNOWN]);
+  if (withCatches) {
+    for (const catcher of state.Catch ?? []) {
+      for (const caught of catcher.ErrorEquals) out.push([catcher.Next, caughtToken(catcher, caught.startsWith('States.') ? ANY : caught, token)]);
+    }
+  }
+  return out;
+}
+
+/** Every `$.Error` with which RejectOrder can be entered, over all paths from StartAt (success and failure). */
+function tokensEnteringRejectOrder(): Set<Token> {
+  const arriving = new Set<Token>();
+  const seen = new Set<string>();
+  const queue: Array<[string, Token]> = [[definition.StartAt, UNKNOWN]];
+  while (queue.length > 0) {
+    const [name, token] = queue.shift()!;
+    const key = `${name}\u0000${token}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (name === REJECT_STATE) {
+      arriving.add(token);
+      continue; // what RejectOrder does with its own failures is checked by the Catch tests
+    }
+    queue.push(...moves(name, token, true));
+  }
+  return arriving;
+}
+
+/** The states an error caught by this catcher goes through when every compensation step succeeds. */
+function routeOf(catcher: Catcher, error: string): { path: string[]; tokenAtEnd: Token } {
+  const path: string[] = [];
+  let next: [string, Token] | undefined = [catcher.Next, caughtToken(catcher, error, UNKNOWN)];
+  while (next) {
+    const [name, token] = next;
+    if (path.includes(name)) throw new Error(`The route of ${error} loops at ${name}`);
+    path.push(name);
+    if (name === REJECT_STATE || isTerminal(states[name]!)) return { path, tokenAtEnd: token };
+    const options = moves(name, token, false);
+    if (options.length !== 1) throw new Error(`The route of ${error} is ambiguous at ${name}`);
+    next = options[0];
+  }
+  return { path, tokenAtEnd: UNKNOWN };
+}
+
+// ---- the tests -----------------------------------------------------------------------------------------------------
+describe('workflow definition: error names', () => {
+  it('derives the workflow error names from domain/errors.ts (class name = error name)', () => {
+    for (const errorClass of workflowErrorClasses) expect(sample(errorClass).name).toBe(errorClass.name);
+    expect([...WORKFLOW_ERRORS.keys()]).toContain(TRANSIENT.name);
+  });
+
+  it('uses only error names the code or AWS really raise, each on a task that can raise it', () => {
+    const problems: string[] = [];
+    for (const [name, state] of tasks(definition)) {
+      for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
+        for (const errorName of rule.ErrorEquals) {
+          const problem = nameProblem(errorName, state);
+          if (problem) problems.push(`${name}: ${errorName}: ${problem}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('only names domain errors that some handler really throws (`new <Name>(` in its bundled sources)', () => {
+    const used = new Set(
+      tasks(definition).flatMap(([, state]) => [...(state.Retry ?? []), ...(state.Catch ?? [])].flatMap((rule) => rule.ErrorEquals)),
+    );
+    const domainNames = [...used].filter((name) => WORKFLOW_ERRORS.has(name));
+    expect(domainNames.length).toBeGreaterThan(0);
+    const handlers = Object.keys(config.functions).map((fn) => handlerSourceFile(config, fn));
+    const thrownAnywhere = constructedClasses([...new Set(handlers.flatMap(importClosure))]);
+    for (const name of domainNames) expect(thrownAnywhere.has(name), `new ${name}( in the handlers' code`).toBe(true);
+  });
+
+  it('flags an error name that nothing throws (the check above can fail)', () => {
+    const receive = states.ReceiveOrder!;
+    expect(nameProblem('NoSuchError', receive)).toBeDefined();
+    expect(nameProblem('OrderStateConflict', states.ValidatePayment!)).toBeDefined(); // domain name on the HTTP task
+    expect(nameProblem('ApiGateway.418', states.ValidatePayment!)).toBeDefined();
+    expect(nameProblem('DynamoDB.ThrottlingException', receive)).toBeDefined();
+    expect(nameProblem('States.Timout', receive)).toBeDefined();
+  });
+});
+
+describe('workflow definition: Retry', () => {
+  it('has no Task of an integration these checks do not know', () => {
+    const unknown = tasks(definition).filter(([, state]) => integrationOf(state) === 'other').map(([name]) => name);
+    expect(unknown).toEqual([]);
+  });
+
+  it.each(tasks(definition))("%s retries its integration's transient errors with backoff and full jitter", (_name, state) => {
+    const required = MUST_RETRY[integrationOf(state)];
+    expect(required.length).toBeGreaterThan(0);
+    for (const errorName of required) {
+      const retrier = (state.Retry ?? []).find((rule) => rule.ErrorEquals.includes(errorName));
+      expect(retrier, `a Retry for ${errorName}`).toBeDefined();
+      expect(retrier!.JitterStrategy, errorName).toBe('FULL');
+      expect(retrier!.BackoffRate ?? 2, errorName).toBeGreaterThan(1);
+      expect(retrier!.MaxAttempts ?? 3, errorName).toBeGreaterThanOrEqual(2);
+      expect(retrier!.IntervalSeconds ?? 1, errorName).toBeGreaterThanOrEqual(1);
+      expect(retrier!.MaxDelaySeconds, `${errorName}: cap the backoff`).toBeDefined();
+    }
+  });
+
+  it('never retries an error that will not go away (declines, out of stock, conflicts, States.ALL)', () => {
+    const retried = tasks(definition).flatMap(([name, state]) =>
+      (state.Retry ?? []).flatMap((rule) => rule.ErrorEquals.map((errorName) => `${name}: ${errorName}`)),
+    );
+    const wrong = retried.filter((entry) => !RETRYABLE.has(entry.slice(entry.indexOf(': ') + 2)));
+    expect(wrong).toEqual([]);
+    for (const [name, error] of WORKFLOW_ERRORS) {
+      if (!error.transient) expect(RETRYABLE.has(name), name).toBe(false);
+      if (rejectionReasonFor(name)) expect(RETRYABLE.has(name), name).toBe(false);
+    }
+  });
+});
+
+describe('workflow definition: Catch', () => {
+  it.each(tasks(definition))('%s ends its Catch with States.ALL', (name, state) => {
+    if (name in NO_CATCH_ALL_NEEDED) return;
+    const catchers = state.Catch ?? [];
+    expect(catchers.length).toBeGreaterThan(0);
+    expect(catchers.at(-1)!.ErrorEquals).toEqual(['States.ALL']);
+    expect(catchers.slice(0, -1).some((catcher) => catcher.ErrorEquals.includes('States.ALL'))).toBe(false);
+  });
+
+  it('has a route to RejectOrder for every rejection reason (directly or through the compensation Choice)', () => {
+    const reasons = Object.values(RejectionReason);
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const reason of reasons) {
+      const routes = tasks(definition).flatMap(([name, state]) =>
+        (state.Catch ?? []).flatMap((catcher) =>
+          catcher.ErrorEquals.filter((errorName) => rejectionReasonFor(errorName) === reason).map((errorName) => ({
+            name,
+            errorName,
+            route: routeOf(catcher, errorName),
+          })),
+        ),
+      );
+      expect(routes.length, `a Catch naming an error that means ${reason}`).toBeGreaterThan(0);
+      for (const { name, errorName, route } of routes) {
+        const label = `${name} catching ${errorName} -> ${route.path.join(' -> ')}`;
+        expect(route.path.at(-1), label).toBe(REJECT_STATE);
+        // RejectOrder reads the reason from $.Error: it must still be the caught error when it gets there.
+        expect(route.tokenAtEnd, label).toBe(errorName);
+      }
+    }
+  });
+
+  it('lets nothing reach RejectOrder without a rejection reason (RejectOrder would fail on it)', () => {
+    const arriving = [...tokensEnteringRejectOrder()];
+    expect(arriving.length).toBeGreaterThan(0);
+    const unexplained = arriving.filter((token) => !isConcrete(token) || rejectionReasonFor(token) === undefined);
+    expect(unexplained).toEqual([]);
+  });
+
+  it('would notice an error routed to RejectOrder without a reason (the check above can fail)', () => {
+    const original = states.UpdateStock!.Catch;
+    try {
+      states.UpdateStock!.Catch = [{ ErrorEquals: ['States.ALL'], ResultPath: '$', Next: REJECT_STATE }];
+      expect([...tokensEnteringRejectOrder()]).toContain(ANY);
+    } finally {
+      states.UpdateStock!.Catch = original;
+    }
+  });
+});

@@ -1,0 +1,135 @@
+// The local AWS endpoint must speak the wire formats the installed SDK clients write and parse: checked here
+// with the real @aws-sdk/client-sns and client-sfn against the local server (no Java, no AWS).
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsEndpoints } from '../../local/awsEndpoints.ts';
+import { describeExecutionResponse, parseMessageAttributes, parsePublish, signingService, WireError } from '../../local/awsWire.ts';
+import { ExecutionRegistry, StepFunctionsError } from '../../local/executions.ts';
+import { Outbox } from '../../local/outbox.ts';
+import type { LocalStepFunctions } from '../../local/stepFunctions.ts';
+
+const TOPIC = 'arn:aws:sns:us-east-1:000000000000:shop-local-notifications';
+const STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:shop-local';
+
+describe('awsQuery parsing', () => {
+  it('reads MessageAttributes.entry.N into a map', () => {
+    const form = new Map([
+      ['MessageAttributes.entry.2.Name', 'orderId'],
+      ['MessageAttributes.entry.2.Value.DataType', 'String'],
+      ['MessageAttributes.entry.2.Value.StringValue', 'o-1'],
+      ['MessageAttributes.entry.1.Name', 'count'],
+      ['MessageAttributes.entry.1.Value.DataType', 'Number'],
+      ['MessageAttributes.entry.1.Value.StringValue', '3'],
+    ]);
+    expect(parseMessageAttributes(form)).toEqual({
+      count: { DataType: 'Number', StringValue: '3' },
+      orderId: { DataType: 'String', StringValue: 'o-1' },
+    });
+  });
+
+  it('refuses what SNS refuses', () => {
+    expect(() => parsePublish(new Map([['Message', 'x']]))).toThrow(WireError);
+    expect(() => parsePublish(new Map([['TopicArn', TOPIC]]))).toThrow(/Empty message/);
+    expect(() => parsePublish(new Map([['TopicArn', TOPIC], ['Message', 'x'], ['Subject', 'a'.repeat(101)]]))).toThrow(/Subject/);
+    expect(() =>
+      parsePublish(new Map([['TopicArn', TOPIC], ['Message', 'x'], ['MessageAttributes.entry.1.Name', 'a'], ['MessageAttributes.entry.1.Value.DataType', 'Date']])),
+    ).toThrow(/invalid message attribute type/);
+  });
+
+  it('finds the signing service in the Authorization header', () => {
+    expect(signingService('AWS4-HMAC-SHA256 Credential=local/20261124/us-east-1/sns/aws4_request, SignedHeaders=host')).toBe('sns');
+    expect(signingService(undefined)).toBeUndefined();
+  });
+
+  it('answers DescribeExecution with epoch-second dates and only the fields that exist', () => {
+    const body = describeExecutionResponse({
+      executionArn: 'arn:x',
+      stateMachineArn: STATE_MACHINE,
+      name: 'o-1',
+      status: 'FAILED',
+      input: '{}',
+      error: 'OrderFailed',
+      startDate: new Date(1_000_500),
+      stopDate: new Date(1_002_000),
+      history: [],
+    });
+    expect(body).toMatchObject({ startDate: 1000.5, stopDate: 1002, error: 'OrderFailed', status: 'FAILED' });
+    expect(body).not.toHaveProperty('output');
+    expect(body).not.toHaveProperty('cause');
+  });
+});
+
+describe('the local AWS endpoint with the real SDK clients', () => {
+  const outbox = new Outbox(new Set([TOPIC]), undefined);
+  const registry = new ExecutionRegistry(STATE_MACHINE);
+  // The registry's rules with no engine behind them: executions stay RUNNING unless finished by the test.
+  const stepFunctions = {
+    startExecution: ({ name, input }: { name?: string; input?: string }) => registry.begin(name ?? 'generated', input ?? '{}'),
+    describeExecution: (arn: string) => {
+      const record = registry.getByArn(arn);
+      if (!record) throw new StepFunctionsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+      return record;
+    },
+  } as unknown as LocalStepFunctions;
+  const endpoints = new AwsEndpoints(stepFunctions, outbox);
+  let sns: SNSClient;
+  let sfn: SFNClient;
+
+  beforeAll(async () => {
+    const url = await endpoints.listen(0);
+    const options = { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 };
+    sns = new SNSClient(options);
+    sfn = new SFNClient(options);
+  });
+  afterAll(async () => {
+    sns.destroy();
+    sfn.destroy();
+    await endpoints.close();
+  });
+
+  it('SNS Publish lands in the outbox with subject and attributes, and the MessageId comes back', async () => {
+    const out = await sns.send(
+      new PublishCommand({
+        TopicArn: TOPIC,
+        Subject: 'Order o-1 confirmed',
+        Message: 'Hello Ana,\n\nconfirmed & <paid>',
+        MessageAttributes: {
+          eventType: { DataType: 'String', StringValue: 'OrderConfirmed' },
+          orderId: { DataType: 'String', StringValue: 'o-1' },
+        },
+      }),
+    );
+    const message = outbox.messages.at(-1)!;
+    expect(out.MessageId).toBe(message.messageId);
+    expect(message).toMatchObject({
+      topicArn: TOPIC,
+      subject: 'Order o-1 confirmed',
+      message: 'Hello Ana,\n\nconfirmed & <paid>',
+      attributes: { eventType: { DataType: 'String', StringValue: 'OrderConfirmed' }, orderId: { DataType: 'String', StringValue: 'o-1' } },
+    });
+  });
+
+  it('SNS Publish to an unknown topic is the SDK NotFoundException', async () => {
+    const error = await sns.send(new PublishCommand({ TopicArn: `${TOPIC}-nope`, Message: 'x' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundException);
+  });
+
+  it('StartExecution returns the ARN and date; a used name is the SDK ExecutionAlreadyExists; DescribeExecution reads it back', async () => {
+    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: STATE_MACHINE, name: 'o-1', input: '{"a":1}' }));
+    expect(started.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:shop-local:o-1');
+    expect(started.startDate).toBeInstanceOf(Date);
+
+    const same = await sfn.send(new StartExecutionCommand({ stateMachineArn: STATE_MACHINE, name: 'o-1', input: '{"a":1}' }));
+    expect(same.executionArn).toBe(started.executionArn);
+    const other = await sfn.send(new StartExecutionCommand({ stateMachineArn: STATE_MACHINE, name: 'o-1', input: '{"a":2}' })).catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(ExecutionAlreadyExists);
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(described).toMatchObject({ name: 'o-1', status: 'RUNNING', input: '{"a":1}', stateMachineArn: STATE_MACHINE });
+    expect(described.startDate?.getTime()).toBe(started.startDate?.getTime());
+
+    const missing = await sfn.send(new DescribeExecutionCommand({ executionArn: `${started.executionArn}-x` })).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ExecutionDoesNotExist);
+  });
+});

@@ -1,0 +1,78 @@
+// A small config shaped like `serverless print --stage local --format json` output, for the local runtime's tests.
+import type { ServerlessConfig } from '../../local/serverlessConfig.ts';
+
+export function printedConfig(): ServerlessConfig {
+  return {
+    service: 'shop',
+    provider: {
+      name: 'aws',
+      stage: 'local',
+      region: 'us-east-1',
+      timeout: 10,
+      memorySize: 512,
+      environment: {
+        STAGE: 'local',
+        ORDERS_TABLE: { Ref: 'OrdersTable' },
+        NOTIFICATIONS_TOPIC_ARN: { Ref: 'NotificationsTopic' },
+      },
+    },
+    functions: {
+      createOrder: {
+        handler: 'functions/createOrder/handler.handler',
+        name: 'shop-local-createOrder',
+        environment: { STATE_MACHINE_ARN: { Ref: 'PipelineStateMachine' } },
+        events: [{ http: { path: 'orders', method: 'post', private: true } }],
+      },
+      getOrder: {
+        handler: 'functions/getOrder/handler.handler',
+        name: 'shop-local-getOrder',
+        events: [{ http: { path: 'orders/{orderId}', method: 'get', private: true } }],
+      },
+      validatePayment: {
+        handler: 'functions/validatePayment/handler.handler',
+        name: 'shop-local-validatePayment',
+        events: [{ http: { path: 'payments/validate', method: 'post', authorizer: 'aws_iam' } }],
+      },
+      'reserve-stock_v2': { handler: 'functions/reserve/handler.handler', name: 'shop-local-reserve-stock_v2' },
+    },
+    stepFunctions: {
+      stateMachines: {
+        pipeline: { id: 'PipelineStateMachine', name: 'shop-local', definition: { StartAt: 'A', States: { A: { Type: 'Succeed' } } } },
+      },
+    },
+    resources: {
+      Resources: {
+        OrdersTable: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            TableName: { 'Fn::Sub': '${AWS::StackName}-orders' },
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [
+              { AttributeName: 'orderId', AttributeType: 'S' },
+              { AttributeName: 'customerId', AttributeType: 'S' },
+            ],
+            KeySchema: [{ AttributeName: 'orderId', KeyType: 'HASH' }],
+            GlobalSecondaryIndexes: [
+              { IndexName: 'byCustomer', KeySchema: [{ AttributeName: 'customerId', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+            ],
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            SSESpecification: { SSEEnabled: true },
+            TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+          },
+        },
+        LegacyTable: {
+          Type: 'AWS::DynamoDB::Table',
+          Properties: {
+            TableName: 'legacy',
+            AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+            ProvisionedThroughput: { ReadCapacityUnits: '2', WriteCapacityUnits: 3 },
+          },
+        },
+        NotificationsTopic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'shop-local-notifications' } },
+        PipelineLogGroup: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/vendedlogs/states/shop-local' } },
+        SomeRole: { Type: 'AWS::IAM::Role', Properties: {} },
+      },
+    },
+  };
+}
