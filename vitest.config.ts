@@ -1,12 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: everything that needs no running service, and the layers that run the real workflow on the
+// local stack (one DynamoDB Local and one `serverless print` for the whole run, shared by their files).
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     setupFiles: ['tests/setup/env.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Files run in separate processes: handlers read their environment once, at import.
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'offline', include: ['tests/{unit,definition,deploy,local}/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'local-stack',
+          include: ['tests/{workflow,integration}/**/*.test.ts'],
+          globalSetup: ['tests/setup/localStackGlobal.ts'],
+        },
+      },
+    ],
   },
 });

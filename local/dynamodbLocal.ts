@@ -75,6 +75,11 @@ export interface StartDynamoDbLocalOptions {
   /** Keep the data in this folder instead of in memory. */
   dbPath?: string;
   readyTimeoutMs?: number;
+  /**
+   * One database for every client (default). Without it DynamoDB Local keeps a database per access key and
+   * region, which lets test files share one instance without seeing each other's tables.
+   */
+  sharedDb?: boolean;
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -129,7 +134,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
     '-jar',
     join(jarDir, 'DynamoDBLocal.jar'),
     ...storage,
-    '-sharedDb',
+    ...(options.sharedDb === false ? [] : ['-sharedDb']),
     '-port',
     String(port),
     '-disableTelemetry',

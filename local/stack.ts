@@ -41,6 +41,13 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Which stepFunctions.stateMachines entry to run; default the first. */
   stateMachine?: string;
+  /**
+   * Use this running DynamoDB Local instead of starting one (tests share one per run). It must run without
+   * -sharedDb, so that `accessKeyId` picks this stack's own database.
+   */
+  dynamodbEndpoint?: string;
+  /** The access key every client of this stack uses; default "local". */
+  accessKeyId?: string;
 }
 
 export interface InventoryItem {
@@ -225,22 +232,29 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   };
 
   try {
-    const dynamodbPort = reusedPorts.dynamodb && (await portIsFree(reusedPorts.dynamodb)) ? reusedPorts.dynamodb : undefined;
-    if (reusedPorts.dynamodb && !dynamodbPort) warn(`DynamoDB Local port ${reusedPorts.dynamodb} is taken; handlers loaded earlier in this process keep pointing at it`);
+    // The DynamoDB Local this stack uses: one it starts (and stops), or one given by the caller.
+    const startDynamoDb = async (): Promise<{ endpoint: string; owned?: DynamoDbLocal }> => {
+      if (options.dynamodbEndpoint) return { endpoint: options.dynamodbEndpoint };
+      const port = reusedPorts.dynamodb && (await portIsFree(reusedPorts.dynamodb)) ? reusedPorts.dynamodb : undefined;
+      if (reusedPorts.dynamodb && !port) warn(`DynamoDB Local port ${reusedPorts.dynamodb} is taken; handlers loaded earlier in this process keep pointing at it`);
+      const owned = await startDynamoDbLocal({
+        ...(port ? { port } : {}),
+        ...(persistDir ? { dbPath: join(persistDir, 'dynamodb') } : {}),
+      });
+      reusedPorts.dynamodb = owned.port;
+      return { endpoint: owned.endpoint, owned };
+    };
     // serverless print (~2-4 s) and DynamoDB Local (~1-2 s) start side by side.
     const [configResult, ddbResult] = await Promise.allSettled([
       options.config ? Promise.resolve(options.config) : loadServerlessConfig(),
-      startDynamoDbLocal({
-        ...(dynamodbPort ? { port: dynamodbPort } : {}),
-        ...(persistDir ? { dbPath: join(persistDir, 'dynamodb') } : {}),
-      }),
+      startDynamoDb(),
     ]);
-    if (ddbResult.status === 'fulfilled') started.ddb = ddbResult.value;
+    if (ddbResult.status === 'fulfilled' && ddbResult.value.owned) started.ddb = ddbResult.value.owned;
     if (configResult.status === 'rejected') throw configResult.reason;
     if (ddbResult.status === 'rejected') throw ddbResult.reason;
     const config = configResult.value;
     const ddb = ddbResult.value;
-    reusedPorts.dynamodb = ddb.port;
+    const accessKeyId = options.accessKeyId ?? 'local';
 
     const resolver = new CloudFormationResolver(config);
     const smKey = options.stateMachine ?? [...resolver.stateMachines.keys()][0];
@@ -251,7 +265,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     const dynamodb = new DynamoDBClient({
       endpoint: ddb.endpoint,
       region: resolver.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: { accessKeyId, secretAccessKey: 'local' },
     });
     started.dynamodb = dynamodb;
     const topicArns = new Set(resolver.resourcesOfType('AWS::SNS::Topic').map(({ logicalId }) => resolver.ref(logicalId) as string));
@@ -299,7 +313,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       _X_AMZN_TRACE_ID: undefined,
       AWS_REGION: resolver.region,
       AWS_DEFAULT_REGION: resolver.region,
-      AWS_ACCESS_KEY_ID: 'local',
+      AWS_ACCESS_KEY_ID: accessKeyId,
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_SESSION_TOKEN: undefined,
       AWS_PROFILE: undefined,
