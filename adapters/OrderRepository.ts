@@ -108,7 +108,10 @@ export class OrderRepository {
     return this.moveTo(auth.orderId, 'PAYMENT_APPROVED', { now, fields: { payment } });
   }
 
-  /** Marks the order's payment VOIDED, if the order exists and holds that authorization. */
+  /**
+   * Marks the order's payment VOIDED, if the order exists and holds that authorization not yet voided: a re-run
+   * of the void finds it VOIDED and leaves the record (and its voidedAt) as it is.
+   */
   async recordVoid(orderId: string, authorizationId: string, now: string): Promise<void> {
     try {
       await this.db.send(
@@ -116,13 +119,14 @@ export class OrderRepository {
           TableName: this.tableName,
           Key: { orderId },
           UpdateExpression: 'SET payment.#status = :voided, payment.voidedAt = :now, updatedAt = :now',
-          ConditionExpression: 'payment.authorizationId = :id',
+          ConditionExpression: 'payment.authorizationId = :id AND payment.#status <> :voided',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':voided': 'VOIDED', ':now': now, ':id': authorizationId },
         }),
       );
     } catch (error) {
-      // The order never recorded this authorization (the authorize reply was lost): the provider's void stands.
+      // The order never recorded this authorization (the authorize reply was lost), or recorded its void
+      // already (a re-run): the provider's void stands.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }

@@ -3,7 +3,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DomainError, TransientError } from '../domain/errors.ts';
@@ -45,13 +44,24 @@ export function transientErrors(): MiddlewareObj {
   };
 }
 
+/**
+ * Publishes the invocation's business metrics (EMF), if it recorded any. Powertools' logMetrics warns on every
+ * invocation that records none, which is most of them here.
+ */
+export function publishMetrics(): MiddlewareObj {
+  const publish = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { after: publish, onError: publish };
+}
+
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
 function observed<E, R>(handler: Handler<E, R>) {
   return middy<E, R>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .handler(handler);
 }
 

@@ -131,6 +131,9 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
   if (options.dbPath) mkdirSync(resolve(options.dbPath), { recursive: true });
   const args = [
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    // The quick JIT only: the JVM is ready in about half the time and CPU (~1.1 s instead of ~2 s on 2 cores),
+    // which every `npm start`, `npm run invoke` and test run pays; short local runs do not need the slow JIT.
+    '-XX:TieredStopAtLevel=1',
     '-jar',
     join(jarDir, 'DynamoDBLocal.jar'),
     ...storage,

@@ -137,12 +137,12 @@ describe('OrderRepository.recordAuthorization', () => {
 });
 
 describe('OrderRepository.recordVoid', () => {
-  it('marks the payment VOIDED only if the order holds that authorization', async () => {
+  it('marks the payment VOIDED only if the order holds that authorization, not voided yet', async () => {
     ddbMock.on(UpdateCommand).resolves({});
     await repo.recordVoid('ord-1', 'auth_1', LATER);
     expect(ddbMock).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { orderId: 'ord-1' },
-      ConditionExpression: 'payment.authorizationId = :id',
+      ConditionExpression: 'payment.authorizationId = :id AND payment.#status <> :voided',
       ExpressionAttributeValues: { ':voided': 'VOIDED', ':now': LATER, ':id': 'auth_1' },
     });
   });

@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { NotFound, OrderStateConflict, OutOfStock, PaymentDeclined, TransientError, ValidationError } from '../../../domain/errors.ts';
 import { json } from '../../../lib/http.ts';
 import { httpEndpoint, workflowTask } from '../../../lib/middleware.ts';
+import { metrics } from '../../../lib/observability.ts';
 import { awsError } from '../support/aws.ts';
 import { apiEvent, bodyOf, lambdaContext } from '../support/lambda.ts';
 
@@ -102,5 +104,32 @@ describe('workflowTask', () => {
       throw outOfStock;
     });
     await expect(handler({}, lambdaContext())).rejects.toBe(outOfStock);
+  });
+});
+
+describe('publishing metrics', () => {
+  it('publishes the metrics an invocation recorded, on success and on failure', async () => {
+    const publish = vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
+    const counted = workflowTask(async () => {
+      metrics.addMetric('OrderConfirmed', MetricUnit.Count, 1);
+      return 'ok';
+    });
+    await counted({}, lambdaContext());
+    const countedThenFailed = workflowTask(async () => {
+      metrics.addMetric('OrderFailed', MetricUnit.Count, 1);
+      throw new OutOfStock(['SKU-1']);
+    });
+    await expect(countedThenFailed({}, lambdaContext())).rejects.toMatchObject({ name: 'OutOfStock' });
+    expect(publish).toHaveBeenCalledTimes(2);
+    publish.mockRestore();
+    metrics.clearMetrics();
+  });
+
+  it('publishes nothing, and warns about nothing, when the invocation recorded no metric', async () => {
+    const publish = vi.spyOn(metrics, 'publishStoredMetrics');
+    const quiet = httpEndpoint(async () => json(200, {}));
+    await quiet(apiEvent(), lambdaContext());
+    expect(publish).not.toHaveBeenCalled();
+    publish.mockRestore();
   });
 });
