@@ -33,6 +33,22 @@ export function parseFaults(spec: string | undefined): FaultRule[] {
 let rules: FaultRule[] | undefined;
 let rulesSpec: string | undefined;
 
+const zero = (): Record<FaultAdapter, number> => ({ payments: 0, inventory: 0, orders: 0, sns: 0 });
+/** Adapter calls seen and faults thrown, per adapter, since the process started or the last resetFaults(). */
+const counters = { calls: zero(), injected: zero() };
+
+export function faultCounters(): { calls: Record<FaultAdapter, number>; injected: Record<FaultAdapter, number> } {
+  return { calls: { ...counters.calls }, injected: { ...counters.injected } };
+}
+
+/** Starts the counts of FAULTS afresh (the same spec set again would otherwise keep its spent counts) and zeroes the counters. */
+export function resetFaults(): void {
+  rules = undefined;
+  rulesSpec = undefined;
+  counters.calls = zero();
+  counters.injected = zero();
+}
+
 function activeRules(): FaultRule[] {
   const spec = process.env.FAULTS;
   if (rules === undefined || spec !== rulesSpec) {
@@ -44,9 +60,11 @@ function activeRules(): FaultRule[] {
 
 /** Throws the next injected fault for this adapter, if one is due. Call at the start of every adapter call. */
 export function injectFault(adapter: FaultAdapter): void {
+  counters.calls[adapter] += 1;
   const rule = activeRules().find((r) => r.adapter === adapter && r.remaining > 0);
   if (!rule) return;
   rule.remaining -= 1;
+  counters.injected[adapter] += 1;
   const error = new Error(`Injected fault ${rule.errorName} in ${adapter}`);
   error.name = rule.errorName;
   throw error;

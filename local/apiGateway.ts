@@ -74,6 +74,15 @@ export function routesFromConfig(config: ServerlessConfig): Route[] {
   });
 }
 
+/** A path segment decoded; one that is not valid percent-encoding (`%E0%A4%A`) is passed on as sent, for the handler to refuse. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** The path parameters if `path` matches the route's resource, else undefined. */
 export function matchPath(route: Route, path: string): Record<string, string> | undefined {
   const parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((part, i, all) => part !== '' || all.length > 1);
@@ -83,12 +92,12 @@ export function matchPath(route: Route, path: string): Record<string, string> | 
     if (segment.startsWith('{') && segment.endsWith('+}')) {
       const rest = parts.slice(i);
       if (rest.length === 0) return undefined;
-      params[segment.slice(1, -2)] = rest.map(decodeURIComponent).join('/');
+      params[segment.slice(1, -2)] = rest.map(decodeSegment).join('/');
       return params;
     }
     const part = parts[i];
     if (part === undefined || part === '') return undefined;
-    if (segment.startsWith('{') && segment.endsWith('}')) params[segment.slice(1, -1)] = decodeURIComponent(part);
+    if (segment.startsWith('{') && segment.endsWith('}')) params[segment.slice(1, -1)] = decodeSegment(part);
     else if (segment !== part) return undefined;
   }
   return parts.length === route.segments.length ? params : undefined;
@@ -206,8 +215,8 @@ export function fromProxyResult(result: unknown): ApiResponse | undefined {
 export const MISSING_AUTH_TOKEN = { message: 'Missing Authentication Token' };
 
 export interface LocalPaths {
-  /** GET /_local/... handlers; return undefined for "not mine". */
-  handle(method: string, path: string, query: URLSearchParams): ApiResponse | undefined;
+  /** GET /_local/... handlers; return undefined for "not mine" (an answer may take a while: a promise). */
+  handle(method: string, path: string, query: URLSearchParams): ApiResponse | Promise<ApiResponse> | undefined;
 }
 
 export interface ApiGatewayOptions {
@@ -242,7 +251,7 @@ export class LocalApiGateway {
     });
     const url = new URL(request.url, 'http://localhost');
     const method = request.method.toUpperCase();
-    const local = this.options.localPaths?.handle(method, url.pathname, url.searchParams);
+    const local = await this.options.localPaths?.handle(method, url.pathname, url.searchParams);
     if (local) return local;
     let matched: { route: Route; params: Record<string, string> } | undefined;
     for (const route of this.routes) {

@@ -1,9 +1,10 @@
 // The whole local stack, wired: DynamoDB Local with the tables of serverless.yml and the catalog seed, the
 // handlers in-process, the local AWS endpoint (Step Functions + SNS outbox), the state machine, the HTTP API.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { parseFaults } from '../lib/faults.ts';
 import { LocalApiGateway, type ApiResponse, type LocalPaths } from './apiGateway.ts';
 import { AwsEndpoints } from './awsEndpoints.ts';
 import { CloudFormationResolver } from './cloudFormation.ts';
@@ -12,6 +13,7 @@ import { ExecutionRegistry, type ExecutionRecord } from './executions.ts';
 import { LambdaRuntime } from './lambdaRuntime.ts';
 import { Outbox } from './outbox.ts';
 import { loadServerlessConfig, projectRoot, type ServerlessConfig } from './serverlessConfig.ts';
+import { consistencyReport, type ConsistencyReport } from './snapshot.ts';
 import { LocalStepFunctions, type RetryIntervalOverrides } from './stepFunctions.ts';
 import { createTables, loadSeedFile, seedInventory, tableDefinitions, type SeedEntry } from './tables.ts';
 
@@ -48,6 +50,11 @@ export interface LocalStackOptions {
   dynamodbEndpoint?: string;
   /** The access key every client of this stack uses; default "local". */
   accessKeyId?: string;
+  /**
+   * FAULTS for the handlers (lib/faults.ts), e.g. "payments:TransientError:2"; default the FAULTS environment
+   * variable. A malformed value stops start-up with a message naming the bad entry.
+   */
+  faults?: string;
 }
 
 export interface InventoryItem {
@@ -77,6 +84,10 @@ export interface LocalStack {
   tables: Map<string, { tableName: string; created: boolean }>;
   /** The seed entries written at start (empty when a persisted catalog was kept). */
   seeded: SeedEntry[];
+  /** Stock per SKU when the catalog was seeded (kept in the persist folder, so a kept catalog knows it too). */
+  initialStock: Record<string, number>;
+  /** Guarantees 1-4 checked on the tables and the outbox now; accepted orders default to every execution started. */
+  checkConsistency(acceptedOrderIds?: string[]): Promise<ConsistencyReport>;
   /** Starts an execution of the state machine (name: a random UUID when omitted), like StartExecution. */
   startExecution(input: unknown, name?: string): ExecutionRecord;
   /** Resolves when the execution has stopped. */
@@ -131,11 +142,17 @@ function json(statusCode: number, body: unknown): ApiResponse {
   return { statusCode, headers: { 'Content-Type': ['application/json'] }, body: `${JSON.stringify(body, null, 2)}\n` };
 }
 
-function localPaths(outbox: Outbox, registry: ExecutionRegistry): LocalPaths {
+function localPaths(outbox: Outbox, registry: ExecutionRegistry, consistency: () => Promise<ConsistencyReport>): LocalPaths {
   return {
     handle(method, path, query) {
       if (!path.startsWith('/_local/')) return undefined;
       if (method !== 'GET') return json(405, { message: 'Only GET is supported on /_local paths' });
+      if (path === '/_local/consistency') {
+        return consistency().then(
+          (report) => json(200, report),
+          (error: unknown) => json(500, { message: `consistency check failed: ${(error as Error).message}` }),
+        );
+      }
       if (path === '/_local/outbox') {
         const orderId = query.get('orderId');
         return json(200, { messages: orderId ? outbox.forOrder(orderId) : outbox.messages });
@@ -156,7 +173,7 @@ function localPaths(outbox: Outbox, registry: ExecutionRegistry): LocalPaths {
         const record = registry.get(name);
         return record ? json(200, executionView(record)) : json(404, { message: `No execution named ${name}` });
       }
-      return json(404, { message: `Unknown local path ${path}; try /_local/outbox or /_local/executions/{orderId}` });
+      return json(404, { message: `Unknown local path ${path}; try /_local/outbox, /_local/executions/{orderId} or /_local/consistency` });
     },
   };
 }
@@ -177,7 +194,33 @@ function installEnvironment(vars: Record<string, string | undefined>): () => voi
   };
 }
 
+/**
+ * The stock each SKU was seeded with: from this start's seed, or, when a persisted catalog was kept, from the
+ * record written when it was seeded (without it, conservation of stock cannot be checked for that catalog).
+ */
+function recordInitialStock(seeded: SeedEntry[], persistDir: string | undefined, warn: (line: string) => void): Record<string, number> {
+  const file = persistDir ? join(persistDir, 'initial-stock.json') : undefined;
+  if (seeded.length > 0) {
+    const stock = Object.fromEntries(seeded.map((entry) => [entry.sku, entry.stock]));
+    if (file) writeFileSync(file, `${JSON.stringify(stock, null, 2)}\n`);
+    return stock;
+  }
+  if (!file) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') warn(`cannot read ${file}: ${(error as Error).message}`);
+    return {};
+  }
+}
+
 export function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // A malformed FAULTS stops start-up before anything is started, naming the bad entry.
+  try {
+    parseFaults(options.faults ?? process.env.FAULTS);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   if (active) return Promise.reject(new Error('a local stack is already running in this process (handlers share process.env); stop it first'));
   const starting = start(options);
   active = starting;
@@ -188,6 +231,7 @@ export function startLocalStack(options: LocalStackOptions = {}): Promise<LocalS
 }
 
 async function start(options: LocalStackOptions): Promise<LocalStack> {
+  const faults = options.faults ?? process.env.FAULTS;
   if (!findJava()) throw new JavaMissingError();
   const quiet = options.quiet ?? false;
   const log = quiet ? undefined : (options.log ?? ((line: string) => process.stdout.write(`${line}\n`)));
@@ -274,12 +318,18 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     started.outbox = outbox;
     started.registry = registry;
     const lambda = new LambdaRuntime(config, resolver, projectRoot);
+    // Filled in once the catalog is seeded; read by /_local/consistency.
+    let snapshotSource: Parameters<typeof consistencyReport>[0] | undefined;
+    const checkConsistency = (acceptedOrderIds?: string[]) => {
+      if (!snapshotSource) return Promise.reject(new Error('the stack is still starting'));
+      return consistencyReport(snapshotSource, registry, acceptedOrderIds);
+    };
     const api = new LocalApiGateway(config, lambda, {
       stage: resolver.stage,
       apiId: resolver.apiId,
       accountId: resolver.accountId,
       apiKey: options.apiKey ?? (process.env.LOCAL_API_KEY || undefined),
-      localPaths: localPaths(outbox, registry),
+      localPaths: localPaths(outbox, registry, () => checkConsistency()),
       warn,
     });
     const stepFunctions = new LocalStepFunctions({
@@ -323,6 +373,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       AWS_ENDPOINT_URL_SFN: awsEndpoint,
       AWS_ENDPOINT_URL_SNS: awsEndpoint,
       AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
+      FAULTS: faults || undefined,
     });
     started.restoreEnv = restoreEnv;
 
@@ -331,6 +382,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     if (!inventoryTable) throw new Error(`serverless.yml has no ${INVENTORY_LOGICAL_ID} to seed the catalog into`);
     const seeded = explicitSeed || inventoryTable.created ? seed : [];
     if (seeded.length > 0) await seedInventory(dynamodb, inventoryTable.tableName, seeded);
+    const initialStock = recordInitialStock(seeded, persistDir, warn);
+    snapshotSource = { dynamodb, tables, outbox, initialStock };
 
     const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(port)}`);
@@ -355,6 +408,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       dynamodb,
       tables,
       seeded,
+      initialStock,
+      checkConsistency,
       startExecution: (input, name) =>
         stepFunctions.startExecution({ input: JSON.stringify(input ?? {}), ...(name !== undefined ? { name } : {}) }).record,
       waitForExecution: (name, timeoutMs) => stepFunctions.waitForExecution(name, timeoutMs),

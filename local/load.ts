@@ -1,0 +1,544 @@
+// npm run load -- [--orders N] [--concurrency C] [--faults SPEC] [--seed FILE] [--retry-ms MS] [--random-seed N]
+// A bounded load run: starts its own quiet local stack on a free port of 127.0.0.1, seeds a catalog with scarce
+// and plentiful SKUs, sends the orders over HTTP (a mix of tokens, multi-line orders, repeated and conflicting
+// Idempotency-Keys), waits for every execution, checks guarantees 1-4 on the tables and the outbox, stops
+// everything and ends with the line `N orders, T s, R orders/s, V violations`. Exit 0 only with 0 violations.
+// `runLoad` is the same run as a function (tests/integration/load.test.ts).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { FINAL_STATUSES } from '../domain/order.ts';
+import { FAULT_ADAPTERS, faultCounters, parseFaults, resetFaults } from '../lib/faults.ts';
+import { describeViolations, type Violation } from './consistency.ts';
+import { findJava, JAVA_MISSING_MESSAGE } from './dynamodbLocal.ts';
+import { reportOf, takeSnapshot, type ConsistencyReport } from './snapshot.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from './stack.ts';
+import { loadSeedFile, type SeedEntry } from './tables.ts';
+
+export const LOAD_DEFAULTS = { orders: 2000, concurrency: 32, retryMs: 25, randomSeed: 1 } as const;
+
+export interface LoadOptions {
+  /** Distinct orders to place (repeats and conflicting requests come on top). */
+  orders?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** FAULTS for the stack's handlers (lib/faults.ts syntax); a malformed value throws before anything starts. */
+  faults?: string;
+  /** A catalog seed file instead of the generated one (scarce SKUs are those with less stock than demand). */
+  seedFile?: string;
+  /** The pause before every retry of the workflow, in ms, instead of the definition's 1-8 s. */
+  retryMs?: number;
+  /** Seed of the pseudo-random mix: the same seed sends the same requests. */
+  randomSeed?: number;
+  /** Extra options for the stack (tests pass the shared DynamoDB Local and the cached config). */
+  stack?: LocalStackOptions;
+  /** Progress, every few hundred ms: `final` on the last call of a phase. */
+  onProgress?: (line: string, final: boolean) => void;
+  /** Informational lines (the stack's address, the catalog, the phases). */
+  log?: (line: string) => void;
+  /** Aborting stops sending, stops the stack and rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** How long to wait for the executions once every request is answered. */
+  waitTimeoutMs?: number;
+}
+
+export interface LoadProblem {
+  subject: string;
+  message: string;
+}
+
+export interface LoadResult {
+  /** Distinct orders accepted (202). */
+  orders: number;
+  acceptedOrderIds: string[];
+  /** Seconds from the first request until every execution had finished. */
+  seconds: number;
+  ordersPerSecond: number;
+  requests: number;
+  /** Requests still answered 503 after 20 tries (not accepted: the client gave up, as a real one would). */
+  gaveUp: number;
+  /** HTTP answers by status (503s are retried and counted here each time). */
+  httpStatuses: Record<string, number>;
+  report: ConsistencyReport;
+  /** Guarantee violations (1-4) found by the consistency check. */
+  violations: Violation[];
+  /** What the run itself saw go wrong: a repeated key answered with another order, an unexpected status, an execution left running. */
+  problems: LoadProblem[];
+  /** Orders by final status and reason. */
+  outcomes: Record<string, number>;
+  faults: { spec: string | undefined; calls: Record<string, number>; injected: Record<string, number> };
+  catalog: { scarce: string[]; plentiful: string[]; initialStock: Record<string, number> };
+  /** The closing line: `N orders, T s, R orders/s, V violations`. */
+  summary: string;
+}
+
+// --- the request mix -----------------------------------------------------------------------------
+
+/** mulberry32: a small seeded PRNG, so a run is reproducible. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const APPROVE = ['tok_visa', 'tok_mastercard', 'tok_amex'];
+const DECLINE = ['tok_chargeDeclined', 'tok_chargeDeclinedInsufficientFunds'];
+const PROCESSING_ERROR = 'tok_chargeDeclinedProcessingError';
+
+interface PlannedRequest {
+  kind: 'new' | 'repeat' | 'conflict';
+  /** The order this request belongs to (its index in the plan). */
+  order: number;
+  key?: string;
+  body: string;
+}
+
+interface Plan {
+  /** Sent first: every new order, some followed at once by the same request (a concurrent duplicate). */
+  first: PlannedRequest[];
+  /** Sent once the first batch is answered: repeats with the same key and body, and same key with another body. */
+  later: PlannedRequest[];
+}
+
+/** The generated catalog: SKUs that run out (stock well below demand) and SKUs that never do. */
+export function loadCatalog(orders: number): SeedEntry[] {
+  const scarceStock = Math.max(5, Math.round(orders * 0.06));
+  const scarce = ['Espresso cups (limited)', 'Hand grinder (launch batch)', 'Signed barista book'].map((name, i) => ({
+    sku: `LOAD-SCARCE-${i + 1}`,
+    name,
+    unitPrice: 4990 + 1000 * i,
+    currency: 'BRL',
+    stock: scarceStock,
+  }));
+  const plentiful = ['Coffee beans 1kg', 'Paper filters (100)', 'Ceramic mug', 'French press 1L', 'Milk jug', 'Kettle'].map((name, i) => ({
+    sku: `LOAD-${i + 1}`,
+    name,
+    unitPrice: 1290 + 1500 * i,
+    currency: 'BRL',
+    stock: 1_000_000,
+  }));
+  return [...scarce, ...plentiful];
+}
+
+function planRequests(count: number, catalog: SeedEntry[], scarce: Set<string>, seed: number, runId: string): Plan {
+  const rand = random(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const currency = catalog[0]!.currency;
+  const sameCurrency = catalog.filter((entry) => entry.currency === currency);
+  const scarceSkus = sameCurrency.filter((entry) => scarce.has(entry.sku)).map((entry) => entry.sku);
+  const plentySkus = sameCurrency.filter((entry) => !scarce.has(entry.sku)).map((entry) => entry.sku);
+  const first: PlannedRequest[] = [];
+  const later: PlannedRequest[] = [];
+  for (let i = 0; i < count; i++) {
+    const roll = rand();
+    const token = roll < 0.82 ? pick(APPROVE) : roll < 0.96 ? pick(DECLINE) : PROCESSING_ERROR;
+    const lineCount = 1 + Math.floor(rand() * rand() * 4); // mostly 1-2 lines, up to 4
+    const skus = new Set<string>();
+    if (scarceSkus.length > 0 && rand() < 0.35) skus.add(pick(scarceSkus));
+    while (skus.size < lineCount) {
+      // Plentiful SKUs first; once this order holds them all, any other SKU of the catalog.
+      const fresh = plentySkus.filter((sku) => !skus.has(sku));
+      const candidates = fresh.length > 0 ? fresh : sameCurrency.map((entry) => entry.sku).filter((sku) => !skus.has(sku));
+      if (candidates.length === 0) break;
+      skus.add(pick(candidates));
+    }
+    const order = {
+      customer: { id: `cust-${i % 500}`, email: `load.customer${i}@example.com`, name: `Load Customer ${i}` },
+      items: [...skus].map((sku) => ({ sku, quantity: 1 + Math.floor(rand() * rand() * 4) })),
+      payment: { token },
+      ...(rand() < 0.5 ? { currency } : {}),
+    };
+    const body = JSON.stringify(order);
+    const keyed = rand() < 0.3;
+    if (!keyed) {
+      first.push({ kind: 'new', order: i, body });
+      continue;
+    }
+    const key = `load-${runId}-${i}`;
+    first.push({ kind: 'new', order: i, key, body });
+    const extra = rand();
+    if (extra < 0.2) first.push({ kind: 'repeat', order: i, key, body }); // right behind it: concurrently
+    else if (extra < 0.4) later.push({ kind: 'repeat', order: i, key, body });
+    else if (extra < 0.45) {
+      const other = { ...order, items: order.items.map((line) => ({ ...line, quantity: line.quantity + 1 })) };
+      later.push({ kind: 'conflict', order: i, key, body: JSON.stringify(other) });
+    }
+  }
+  return { first, later };
+}
+
+// --- the run ---------------------------------------------------------------------------------------
+
+class Aborted extends Error {
+  override readonly name = 'AbortError';
+  constructor() {
+    super('the load run was interrupted');
+  }
+}
+
+/** Tries of one request answered 503 before the client gives up. */
+const CLIENT_ATTEMPTS = 20;
+
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+export function summaryLine(orders: number, seconds: number, violations: number): string {
+  const rate = seconds > 0 ? orders / seconds : 0;
+  return `${orders} orders, ${seconds.toFixed(1)} s, ${rate.toFixed(1)} orders/s, ${violations} violations`;
+}
+
+export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
+  const count = options.orders ?? LOAD_DEFAULTS.orders;
+  const concurrency = options.concurrency ?? LOAD_DEFAULTS.concurrency;
+  const retryMs = options.retryMs ?? LOAD_DEFAULTS.retryMs;
+  const log = options.log ?? (() => undefined);
+  const signal = options.signal;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`orders must be a whole number from 1, got ${count}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error(`concurrency must be from 1 to 256, got ${concurrency}`);
+  // A malformed FAULTS stops the run before anything starts, naming the bad entry.
+  parseFaults(options.faults);
+
+  const scratch = mkdtempSync(join(tmpdir(), 'order-pipeline-load-'));
+  let stack: LocalStack | undefined;
+  const onAbort = () => void stack?.stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let catalog: SeedEntry[];
+    let seedFile: string;
+    if (options.seedFile) {
+      seedFile = resolve(options.seedFile);
+      catalog = await loadSeedFile(seedFile);
+      if (catalog.length === 0) throw new Error(`${seedFile} has no products`);
+    } else {
+      catalog = loadCatalog(count);
+      seedFile = join(scratch, 'catalog.json');
+      writeFileSync(seedFile, JSON.stringify(catalog));
+    }
+    const runId = Math.floor(Date.now() / 1000).toString(36);
+    // Scarce: less stock than the orders are expected to ask of it (a generous guess: 35% of orders, 1-2 units).
+    const scarce = new Set(catalog.filter((entry) => entry.stock < count * 0.5).map((entry) => entry.sku));
+    const plan = planRequests(count, catalog, scarce, options.randomSeed ?? LOAD_DEFAULTS.randomSeed, runId);
+
+    resetFaults();
+    if (signal?.aborted) throw new Aborted();
+    stack = await startLocalStack({
+      port: 0,
+      quiet: true,
+      ...options.stack,
+      seedFile,
+      retryIntervalOverrides: retryMs,
+      faults: options.faults ?? '',
+    });
+    if (signal?.aborted) throw new Aborted();
+    const running = stack;
+    log(`stack on ${running.url}; workflow retry pauses ${retryMs} ms instead of the definition's 1-8 s, so the run is quick`);
+    log(
+      `catalog: ${[...scarce].join(', ') || 'no'} scarce (stock ${catalog.filter((e) => scarce.has(e.sku)).map((e) => e.stock).join('/') || '-'}), ` +
+        `${catalog.length - scarce.size} plentiful; ${plan.first.length + plan.later.length} requests for ${count} orders, ${concurrency} at a time`,
+    );
+    if (options.faults) log(`FAULTS=${options.faults}`);
+
+    // --- send ---------------------------------------------------------------------------------------
+    const httpStatuses: Record<string, number> = {};
+    const problems: LoadProblem[] = [];
+    const orderIdOf = new Map<number, string>(); // plan order -> orderId of its first 202
+    const keyAnswers = new Map<string, Set<string>>(); // idempotency key -> orderIds answered
+    const accepted = new Set<string>();
+    let sent = 0;
+    let answered = 0;
+    let gaveUp = 0;
+    const total = plan.first.length + plan.later.length;
+    const startedAt = Date.now();
+
+    const finishedCount = () => running.executions.list().filter((record) => record.status !== 'RUNNING').length;
+    const progressLine = () => {
+      const seconds = (Date.now() - startedAt) / 1000;
+      const finished = finishedCount();
+      return `requests ${answered}/${total}, accepted ${accepted.size}, finished ${finished}/${accepted.size}, ${seconds.toFixed(1)} s, ${(finished / Math.max(seconds, 0.001)).toFixed(1)} orders/s`;
+    };
+    const progressTimer = options.onProgress ? setInterval(() => options.onProgress!(progressLine(), false), 250) : undefined;
+
+    const send = async (request: PlannedRequest): Promise<void> => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (request.key) headers['idempotency-key'] = request.key;
+      if (options.stack?.apiKey) headers['x-api-key'] = options.stack.apiKey;
+      for (let attempt = 1; ; attempt++) {
+        if (signal?.aborted) throw new Aborted();
+        sent += attempt === 1 ? 1 : 0;
+        let status: number;
+        let body: { orderId?: string; error?: string; message?: string } = {};
+        try {
+          const response = await fetch(`${running.url}/orders`, { method: 'POST', headers, body: request.body, signal: AbortSignal.timeout(30_000) });
+          status = response.status;
+          const text = await response.text();
+          try {
+            body = JSON.parse(text) as typeof body;
+          } catch {
+            body = { message: text.slice(0, 200) };
+          }
+        } catch (error) {
+          if (signal?.aborted) throw new Aborted();
+          problems.push({ subject: `order ${request.order}`, message: `request failed: ${(error as Error).message}` });
+          return;
+        }
+        httpStatuses[status] = (httpStatuses[status] ?? 0) + 1;
+        // 503 TransientError (a throttled or failing dependency, e.g. injected faults): retry, as its Retry-After
+        // says, but after 10-200 ms rather than 1 s, so the run stays quick.
+        if (status === 503 && attempt < CLIENT_ATTEMPTS) {
+          await sleep(Math.min(200, 10 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+          continue;
+        }
+        answered += 1;
+        if (status === 503) {
+          // Still throttled after every try: the service refused the order, as it may; the client gives up.
+          gaveUp += 1;
+          return;
+        }
+        if (status === 202 && body.orderId) {
+          accepted.add(body.orderId);
+          if (request.kind === 'conflict' && orderIdOf.has(request.order)) {
+            problems.push({ subject: body.orderId, message: `same Idempotency-Key with another body answered 202, expected 409` });
+          }
+          if (!orderIdOf.has(request.order)) orderIdOf.set(request.order, body.orderId);
+          if (request.key) {
+            const ids = keyAnswers.get(request.key) ?? new Set<string>();
+            ids.add(body.orderId);
+            keyAnswers.set(request.key, ids);
+          }
+          return;
+        }
+        if (status === 409 && request.kind === 'conflict' && body.error === 'IdempotencyConflict' && orderIdOf.has(request.order)) return;
+        problems.push({
+          subject: `order ${request.order} (${request.kind})`,
+          message: `answered ${status} ${body.error ?? ''}: ${body.message ?? ''}`.trim(),
+        });
+        return;
+      }
+    };
+
+    const runBatch = async (requests: PlannedRequest[]) => {
+      let next = 0;
+      const worker = async () => {
+        while (next < requests.length) {
+          const request = requests[next++]!;
+          await send(request);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
+    };
+    try {
+      await runBatch(plan.first);
+      await runBatch(plan.later);
+
+      // --- wait for every execution --------------------------------------------------------------
+      const waitTimeout = options.waitTimeoutMs ?? 120_000 + count * 50;
+      await Promise.all(
+        [...accepted].map((orderId) =>
+          running.waitForExecution(orderId, waitTimeout).catch((error: unknown) => {
+            problems.push({ subject: orderId, message: `execution did not finish: ${(error as Error).message}` });
+          }),
+        ),
+      );
+    } finally {
+      if (progressTimer) clearInterval(progressTimer);
+    }
+    if (signal?.aborted) throw new Aborted();
+    const seconds = (Date.now() - startedAt) / 1000;
+    options.onProgress?.(progressLine(), true);
+
+    // --- check -----------------------------------------------------------------------------------
+    for (const [key, ids] of keyAnswers) {
+      if (ids.size > 1) problems.push({ subject: key, message: `one Idempotency-Key answered ${ids.size} different orders: ${[...ids].join(', ')}` });
+    }
+    const executions = running.executions.list();
+    const extra = executions.filter((record) => !accepted.has(record.name));
+    if (extra.length > 0) problems.push({ subject: 'executions', message: `${extra.length} executions started that no 202 answered (e.g. ${extra[0]!.name})` });
+    for (const record of executions) {
+      if (record.status === 'RUNNING' || record.status === 'ABORTED') problems.push({ subject: record.name, message: `execution is ${record.status}` });
+    }
+    const acceptedOrderIds = [...accepted];
+    const snapshot = await takeSnapshot(running, acceptedOrderIds);
+    const report = reportOf(snapshot, running.executions);
+    const outcomes: Record<string, number> = {};
+    for (const order of snapshot.orders) {
+      if (!accepted.has(order.orderId)) continue;
+      const label = order.reason ? `${order.status}/${order.reason}` : order.status;
+      outcomes[label] = (outcomes[label] ?? 0) + 1;
+      if (!FINAL_STATUSES.includes(order.status)) problems.push({ subject: order.orderId, message: `order is ${order.status}` });
+    }
+    const counters = faultCounters();
+    const violationCount = report.violations.length + problems.length;
+    return {
+      orders: accepted.size,
+      acceptedOrderIds,
+      seconds,
+      ordersPerSecond: seconds > 0 ? accepted.size / seconds : 0,
+      requests: sent,
+      gaveUp,
+      httpStatuses,
+      report,
+      violations: report.violations,
+      problems,
+      outcomes,
+      faults: { spec: options.faults, calls: counters.calls, injected: counters.injected },
+      catalog: {
+        scarce: [...scarce],
+        plentiful: catalog.filter((entry) => !scarce.has(entry.sku)).map((entry) => entry.sku),
+        initialStock: running.initialStock,
+      },
+      summary: summaryLine(accepted.size, seconds, violationCount),
+    };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await stack?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The report printed after a run, before the closing line. */
+export function describeResult(result: LoadResult): string {
+  const lines: string[] = [];
+  const statuses = Object.entries(result.httpStatuses)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([status, n]) => `${status} x ${n}${status === '503' ? ' (retried)' : ''}`);
+  lines.push(`HTTP: ${result.requests} requests; answers ${statuses.join(', ')}${result.gaveUp > 0 ? `; ${result.gaveUp} given up after ${CLIENT_ATTEMPTS} answers 503` : ''}`);
+  const outcomes = Object.entries(result.outcomes)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, n]) => `${label} ${n}`);
+  lines.push(`orders: ${outcomes.join(', ')}`);
+  lines.push(`authorizations: ${result.report.authorizations.AUTHORIZED} held, ${result.report.authorizations.VOIDED} voided; ${result.report.messages} notifications in the outbox`);
+  if (result.faults.spec) {
+    const calls = FAULT_ADAPTERS.reduce((n, adapter) => n + (result.faults.calls[adapter] ?? 0), 0);
+    const injected = FAULT_ADAPTERS.reduce((n, adapter) => n + (result.faults.injected[adapter] ?? 0), 0);
+    const per = FAULT_ADAPTERS.map((adapter) => `${adapter} ${result.faults.injected[adapter]}/${result.faults.calls[adapter]}`).join(', ');
+    lines.push(`faults injected: ${injected} of ${calls} adapter calls (${((100 * injected) / Math.max(calls, 1)).toFixed(1)}%): ${per}`);
+  }
+  if (result.violations.length === 0) lines.push('consistency: guarantees 1-4 hold (0 violations)');
+  else lines.push(`consistency: ${result.violations.length} violations of guarantees 1-4:\n${describeViolations(result.violations)}`);
+  if (result.problems.length > 0) {
+    lines.push(`load run: ${result.problems.length} problems:`);
+    for (const problem of result.problems.slice(0, 20)) lines.push(`  ${problem.subject}: ${problem.message}`);
+    if (result.problems.length > 20) lines.push(`  … and ${result.problems.length - 20} more`);
+  }
+  return lines.join('\n');
+}
+
+// --- the command ---------------------------------------------------------------------------------
+
+const USAGE = 'usage: npm run load -- [--orders N] [--concurrency C] [--faults SPEC] [--seed FILE] [--retry-ms MS] [--random-seed N]';
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`npm run load: ${message}\n`);
+  process.exit(code);
+}
+
+function wholeNumber(flag: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) fail(`--${flag} must be a whole number from ${min} to ${max}, got "${value}" (${USAGE})`, 2);
+  return Number(value);
+}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        orders: { type: 'string' },
+        concurrency: { type: 'string' },
+        faults: { type: 'string' },
+        seed: { type: 'string' },
+        'retry-ms': { type: 'string' },
+        'random-seed': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message.split('\n')[0]} (${USAGE})`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(
+      `${USAGE}\n` +
+        `  --orders N        distinct orders to place (default ${LOAD_DEFAULTS.orders})\n` +
+        `  --concurrency C   requests in flight (default ${LOAD_DEFAULTS.concurrency})\n` +
+        '  --faults SPEC     FAULTS for the stack (default: the FAULTS variable), e.g. payments:TransientError:20,sns:InternalErrorException:5\n' +
+        '  --seed FILE       catalog seed instead of the generated one\n' +
+        `  --retry-ms MS     workflow retry pause (default ${LOAD_DEFAULTS.retryMs})\n` +
+        `  --random-seed N   seed of the request mix (default ${LOAD_DEFAULTS.randomSeed})\n`,
+    );
+    process.exit(0);
+  }
+  // --faults, else FAULTS from the environment, as npm start and npm run invoke take it.
+  const faults = typeof values.faults === 'string' ? values.faults : process.env.FAULTS || undefined;
+  try {
+    parseFaults(faults);
+  } catch (error) {
+    fail((error as Error).message, 2);
+  }
+  if (values.seed === '') fail('--seed needs a file', 2);
+  if (!findJava()) fail(JAVA_MISSING_MESSAGE, 1);
+
+  const tty = process.stdout.isTTY === true;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  let lastPlain = 0;
+  const onProgress = (line: string, final: boolean) => {
+    if (tty) {
+      process.stdout.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+    } else if (final || Date.now() - lastPlain >= 2000) {
+      lastPlain = Date.now();
+      out(line);
+    }
+  };
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      process.stderr.write(`\n${signal} again: exiting now\n`);
+      process.exit(130);
+    }
+    interrupted = true;
+    process.stderr.write(`\n${signal}: stopping the load run and the local stack...\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  out('load: starting a quiet local stack (DynamoDB Local, the real workflow and handlers) on a free port of 127.0.0.1...');
+  const orders = wholeNumber('orders', values.orders as string | undefined, 1, 1_000_000);
+  const concurrency = wholeNumber('concurrency', values.concurrency as string | undefined, 1, 256);
+  const retryMs = wholeNumber('retry-ms', values['retry-ms'] as string | undefined, 0, 10_000);
+  const randomSeed = wholeNumber('random-seed', values['random-seed'] as string | undefined, 0, 2 ** 32 - 1);
+  let result: LoadResult;
+  try {
+    result = await runLoad({
+      ...(orders !== undefined ? { orders } : {}),
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(retryMs !== undefined ? { retryMs } : {}),
+      ...(randomSeed !== undefined ? { randomSeed } : {}),
+      ...(faults !== undefined ? { faults } : {}),
+      ...(typeof values.seed === 'string' ? { seedFile: values.seed } : {}),
+      log: (line) => out(`load: ${line}`),
+      onProgress,
+      signal: controller.signal,
+    });
+  } catch (error) {
+    if (tty) process.stdout.write('\n');
+    if (interrupted) {
+      process.stderr.write('load run interrupted; everything it started is stopped\n');
+      process.exit(130);
+    }
+    fail((error as Error).message, 1);
+  }
+  out(describeResult(result));
+  out(result.summary);
+  process.exit(result.violations.length + result.problems.length === 0 ? 0 : 1);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

@@ -1,0 +1,57 @@
+// The load run of `npm run load`, smaller and in-process: 300 orders, 16 at a time, with about 5% of the adapter
+// calls failing through FAULTS (count-based entries on every adapter). Every accepted order must reach a final
+// status and guarantees 1-4 must hold.
+import { describe, expect, it } from 'vitest';
+import { FINAL_STATUSES } from '../../domain/order.ts';
+import { FAULT_ADAPTERS } from '../../lib/faults.ts';
+import { describeResult, runLoad, type LoadResult } from '../../local/load.ts';
+import { localStackOptions } from '../support/localStack.ts';
+
+// Roughly 13 adapter calls per order (orders ~7.5, inventory ~3.3, payments ~1.5, sns ~1): 300 orders make about
+// 4000 calls, so these 200 faults are about 5%, in proportion to each adapter's calls.
+const FAULTS = 'payments:TransientError:23,inventory:ProvisionedThroughputExceededException:50,orders:ThrottlingException:110,sns:InternalErrorException:17';
+
+describe('load run: 300 orders, concurrency 16, ~5% injected faults', () => {
+  let result: LoadResult;
+
+  it('accepts every order and injects about 5% faults over all four adapters', async () => {
+    result = await runLoad({ orders: 300, concurrency: 16, faults: FAULTS, retryMs: 10, stack: localStackOptions() });
+    expect(result.orders).toBe(300);
+    const calls = FAULT_ADAPTERS.reduce((n, adapter) => n + result.faults.calls[adapter]!, 0);
+    const injected = FAULT_ADAPTERS.reduce((n, adapter) => n + result.faults.injected[adapter]!, 0);
+    for (const adapter of FAULT_ADAPTERS) expect(result.faults.injected[adapter], adapter).toBeGreaterThan(0);
+    expect(injected).toBe(200); // every count-based fault was used up
+    expect(injected / calls).toBeGreaterThan(0.03);
+    expect(injected / calls).toBeLessThan(0.08);
+    // A request whose first answer was 503 (an injected inventory fault in POST /orders) was retried and accepted.
+    expect(result.httpStatuses['503'] ?? 0).toBeGreaterThan(0);
+    expect(result.httpStatuses['500'] ?? 0).toBe(0);
+    expect(result.httpStatuses['502'] ?? 0).toBe(0);
+  }, 60_000);
+
+  it('ends with 0 violations of guarantees 1-4 and no problem seen by the run', () => {
+    expect(result.violations, describeResult(result)).toEqual([]);
+    expect(result.problems, describeResult(result)).toEqual([]);
+    expect(result.summary).toMatch(/^300 orders, \d+\.\d s, \d+\.\d orders\/s, 0 violations$/);
+  });
+
+  it('brings every accepted order to a final status, through every kind of ending', () => {
+    const finals = Object.entries(result.outcomes).reduce((n, [label, count]) => (FINAL_STATUSES.some((s) => label.startsWith(s)) ? n + count : n), 0);
+    expect(finals).toBe(300);
+    expect(result.report.counts.RECEIVED + result.report.counts.PAYMENT_APPROVED + result.report.counts.STOCK_RESERVED).toBe(0);
+    expect(result.report.executions?.RUNNING ?? 0).toBe(0);
+    // The mix reaches every ending: confirmed, declined, out of stock (scarce SKUs), failed (processing errors).
+    expect(result.outcomes.CONFIRMED).toBeGreaterThan(100);
+    expect(result.outcomes['REJECTED/PAYMENT_DECLINED']).toBeGreaterThan(0);
+    expect(result.outcomes['REJECTED/OUT_OF_STOCK']).toBeGreaterThan(0);
+    expect(result.outcomes.FAILED).toBeGreaterThan(0);
+    // Repeated keys gave the same order; the same key with another body was refused.
+    expect(result.requests).toBeGreaterThan(300);
+    expect(result.httpStatuses['409']).toBeGreaterThan(0);
+  });
+
+  it('sells the scarce SKUs down to zero at most, never below', () => {
+    expect(result.catalog.scarce.length).toBeGreaterThan(0);
+    expect(result.report.violations.filter((v) => v.guarantee === 2)).toEqual([]);
+  });
+});
