@@ -90,7 +90,8 @@ export function packagingInputsHash(): string {
   }
   const installedTree = join(REPO_ROOT, 'node_modules/.package-lock.json');
   if (existsSync(installedTree)) files.push(installedTree);
-  const hash = createHash('sha256').update(`stage=${STAGE}\0node=${process.version}\0`);
+  // The checkout path too: source maps and symlinks in the package point into the checkout that built it.
+  const hash = createHash('sha256').update(`stage=${STAGE}\0node=${process.version}\0root=${REPO_ROOT}\0`);
   for (const file of files) hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex').slice(0, 20);
 }
