@@ -1,29 +1,21 @@
 // npm run check:consistency [-- --url http://127.0.0.1:3000] [--wait SECONDS]
 // Asks a running local stack (npm start) to check guarantees 1-4 on its tables and outbox (GET /_local/consistency),
 // prints a summary and exits 1 with the first violations listed; 0 when they all hold; 2 when no stack answers.
-import { parseArgs } from 'node:util';
 import { describeViolations } from './consistency.ts';
 import type { ConsistencyReport } from './snapshot.ts';
 import { DEFAULT_PORT } from './stack.ts';
+import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm run check:consistency [-- --url http://127.0.0.1:3000] [--wait SECONDS]';
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`npm run check:consistency: ${message}\n`);
-  process.exit(code);
-}
+const fail: Fail = commandFailure('npm run check:consistency');
 
 function parseFlags(): { url: string; waitSeconds: number } {
-  let values: { url?: string; wait?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: { url: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message.split('\n')[0]} (${USAGE})`, 2);
-  }
+  const values = parseStrictFlags(
+    { url: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+    fail,
+  );
   if (values.help) {
     process.stdout.write(
       `${USAGE}\n  --url URL       the local stack (default http://127.0.0.1:PORT, PORT default ${DEFAULT_PORT})\n` +

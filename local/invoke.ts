@@ -3,10 +3,10 @@
 // JSON on stdout; exit 0 when the execution succeeded, 1 when it failed, 2 for bad arguments.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { findJava, JAVA_MISSING_MESSAGE } from './dynamodbLocal.ts';
 import type { ExecutionRecord } from './executions.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
+import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm run invoke -- --path FILE | --data JSON [--seed FILE] [--json]';
 
@@ -14,10 +14,7 @@ const USAGE = 'usage: npm run invoke -- --path FILE | --data JSON [--seed FILE] 
 const writeStdout = process.stdout.write.bind(process.stdout);
 process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`npm run invoke: ${message}\n`);
-  process.exit(code);
-}
+const fail: Fail = commandFailure('npm run invoke');
 
 interface Flags {
   input: unknown;
@@ -26,22 +23,17 @@ interface Flags {
 }
 
 function parseFlags(): Flags {
-  let values: { path?: string; data?: string; seed?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        path: { type: 'string' },
-        data: { type: 'string' },
-        seed: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message.split('\n')[0]} (${USAGE})`, 2);
-  }
+  const values = parseStrictFlags(
+    {
+      path: { type: 'string' },
+      data: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    fail,
+  );
   if (values.help) {
     writeStdout(`${USAGE}\n`);
     process.exit(0);

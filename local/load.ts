@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { FINAL_STATUSES } from '../domain/order.ts';
 import { FAULT_ADAPTERS, faultCounters, parseFaults, resetFaults } from '../lib/faults.ts';
 import { describeViolations, type Violation } from './consistency.ts';
@@ -16,6 +15,7 @@ import { findJava, JAVA_MISSING_MESSAGE } from './dynamodbLocal.ts';
 import { reportOf, takeSnapshot, type ConsistencyReport } from './snapshot.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from './stack.ts';
 import { loadSeedFile, type SeedEntry } from './tables.ts';
+import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 export const LOAD_DEFAULTS = { orders: 2000, concurrency: 32, retryMs: 25, randomSeed: 1 } as const;
 
@@ -433,10 +433,7 @@ export function describeResult(result: LoadResult): string {
 
 const USAGE = 'usage: npm run load -- [--orders N] [--concurrency C] [--faults SPEC] [--seed FILE] [--retry-ms MS] [--random-seed N]';
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`npm run load: ${message}\n`);
-  process.exit(code);
-}
+const fail: Fail = commandFailure('npm run load');
 
 function wholeNumber(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -445,24 +442,19 @@ function wholeNumber(flag: string, value: string | undefined, min: number, max: 
 }
 
 async function main(): Promise<void> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        orders: { type: 'string' },
-        concurrency: { type: 'string' },
-        faults: { type: 'string' },
-        seed: { type: 'string' },
-        'retry-ms': { type: 'string' },
-        'random-seed': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message.split('\n')[0]} (${USAGE})`, 2);
-  }
+  const values = parseStrictFlags(
+    {
+      orders: { type: 'string' },
+      concurrency: { type: 'string' },
+      faults: { type: 'string' },
+      seed: { type: 'string' },
+      'retry-ms': { type: 'string' },
+      'random-seed': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+    fail,
+  );
   if (values.help) {
     process.stdout.write(
       `${USAGE}\n` +

@@ -1,27 +1,19 @@
 // npm start [-- --port N] [--seed FILE] [--persist DIR]: the whole pipeline on this laptop until Ctrl-C.
-import { parseArgs } from 'node:util';
 import { formatMoney } from '../domain/money.ts';
 import { findJava, JAVA_MISSING_MESSAGE } from './dynamodbLocal.ts';
 import { DEFAULT_PORT, startLocalStack, type InventoryItem, type LocalStack } from './stack.ts';
+import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm start [-- --port N] [--seed FILE] [--persist DIR]';
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`npm start: ${message}\n`);
-  process.exit(code);
-}
+const fail: Fail = commandFailure('npm start');
 
 function parseFlags(): { port?: number; seedFile?: string; persistDir?: string } {
-  let values: { port?: string; seed?: string; persist?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: { port: { type: 'string' }, seed: { type: 'string' }, persist: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message.split('\n')[0]} (${USAGE})`, 2);
-  }
+  const values = parseStrictFlags(
+    { port: { type: 'string' }, seed: { type: 'string' }, persist: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+    fail,
+  );
   if (values.help) {
     process.stdout.write(`${USAGE}\n  --port N       HTTP port on 127.0.0.1 (default PORT or ${DEFAULT_PORT})\n  --seed FILE    catalog seed (default local/seed/catalog.json)\n  --persist DIR  keep DynamoDB data, the outbox and executions in DIR between runs\n  LOCAL_API_KEY  when set, private routes need this x-api-key\n`);
     process.exit(0);
