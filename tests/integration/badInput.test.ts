@@ -4,7 +4,7 @@
 // REJECTED / INVALID_ORDER, never FAILED.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LINES } from '../../domain/schemas.ts';
-import { takeSnapshot } from '../../local/snapshot.ts';
+import { takeSnapshot } from '../../local/consistency/snapshot.ts';
 import { useLocalStack } from '../support/localStack.ts';
 
 const stack = useLocalStack();

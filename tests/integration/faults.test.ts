@@ -8,11 +8,11 @@ import { UpdateCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Order } from '../../domain/order.ts';
 import { FAULT_ADAPTERS, FaultConfigError, faultCounters, resetFaults, type FaultAdapter } from '../../lib/faults.ts';
-import type { ExecutionRecord } from '../../local/executions.ts';
-import { runLoad } from '../../local/load.ts';
-import { projectRoot } from '../../local/serverlessConfig.ts';
-import { scanTable } from '../../local/snapshot.ts';
-import { startLocalStack } from '../../local/stack.ts';
+import type { ExecutionRecord } from '../../local/engine/executions.ts';
+import { runLoad } from '../../local/commands/load.ts';
+import { projectRoot } from '../../local/stack/serverlessConfig.ts';
+import { scanTable } from '../../local/consistency/snapshot.ts';
+import { startLocalStack } from '../../local/stack/stack.ts';
 import { useLocalStack } from '../support/localStack.ts';
 
 const stack = useLocalStack();
@@ -241,7 +241,7 @@ describe('a malformed FAULTS stops start-up with a message naming the bad entry'
 
   it('the load run refuses to start, in-process and as npm run load', async () => {
     await expect(runLoad({ orders: 1, faults: 'payments:TransientError:0' })).rejects.toThrow('bad entry "payments:TransientError:0"');
-    const cli = await run(process.execPath, ['--import', 'tsx', 'local/load.ts', '--faults', 'sns:InternalErrorException:sometimes'], {
+    const cli = await run(process.execPath, ['--import', 'tsx', 'local/commands/load.ts', '--faults', 'sns:InternalErrorException:sometimes'], {
       cwd: projectRoot,
       timeout: 20_000,
     }).catch((e: { code: number; stderr: string }) => e);
@@ -252,7 +252,7 @@ describe('a malformed FAULTS stops start-up with a message naming the bad entry'
   it('npm start and npm run invoke refuse FAULTS from the environment', async () => {
     const env = { ...process.env, FAULTS: 'orders:Throttling' };
     const [start, invoke] = await Promise.all(
-      [['local/start.ts', '--port', '0'], ['local/invoke.ts', '--data', '{}']].map((args) =>
+      [['local/commands/start.ts', '--port', '0'], ['local/commands/invoke.ts', '--data', '{}']].map((args) =>
         run(process.execPath, ['--import', 'tsx', ...args], { cwd: projectRoot, env, timeout: 20_000 }).catch((e: { code: number; stderr: string }) => e),
       ),
     );
@@ -266,7 +266,7 @@ describe('a malformed FAULTS stops start-up with a message naming the bad entry'
 describe('npm run check:consistency against this stack', () => {
   it('exits 0 while the guarantees hold, and 1 naming the violation once stock goes missing', async () => {
     const check = () =>
-      run(process.execPath, ['--import', 'tsx', 'local/checkConsistency.ts', '--url', stack.current.url], { cwd: projectRoot, timeout: 30_000 }).then(
+      run(process.execPath, ['--import', 'tsx', 'local/commands/checkConsistency.ts', '--url', stack.current.url], { cwd: projectRoot, timeout: 30_000 }).then(
         (r) => ({ code: 0, stdout: r.stdout }),
         (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
       );
@@ -291,7 +291,7 @@ describe('npm run check:consistency against this stack', () => {
 
   it('says in one line that no stack answers', async () => {
     const port = await freePort();
-    const e = await run(process.execPath, ['--import', 'tsx', 'local/checkConsistency.ts', '--url', `http://127.0.0.1:${port}`], { cwd: projectRoot, timeout: 20_000 }).catch(
+    const e = await run(process.execPath, ['--import', 'tsx', 'local/commands/checkConsistency.ts', '--url', `http://127.0.0.1:${port}`], { cwd: projectRoot, timeout: 20_000 }).catch(
       (error: { code: number; stderr: string }) => error,
     );
     expect(e).toMatchObject({ code: 2 });

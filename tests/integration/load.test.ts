@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { FINAL_STATUSES } from '../../domain/order.ts';
 import { FAULT_ADAPTERS } from '../../lib/faults.ts';
-import { describeResult, runLoad, type LoadResult } from '../../local/load.ts';
+import { describeResult, runLoad, type LoadResult } from '../../local/commands/load.ts';
 import { localStackOptions } from '../support/localStack.ts';
 
 // Roughly 13 adapter calls per order (orders ~7.5, inventory ~3.3, payments ~1.5, sns ~1): 300 orders make about

@@ -4,7 +4,7 @@
 // holds a payment token, and no log line holds a customer's e-mail or token in clear.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resetFaults } from '../../lib/faults.ts';
-import { takeSnapshot } from '../../local/snapshot.ts';
+import { takeSnapshot } from '../../local/consistency/snapshot.ts';
 import { useLocalStack } from '../support/localStack.ts';
 
 const API_KEY = 'sec-test-key-7f3a9c';

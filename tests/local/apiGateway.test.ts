@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromProxyResult, LocalApiGateway, matchPath, routesFromConfig, toProxyEvent, type ApiRequest } from '../../local/apiGateway.ts';
-import type { LambdaRuntime } from '../../local/lambdaRuntime.ts';
+import { fromProxyResult, LocalApiGateway, matchPath, routesFromConfig, toProxyEvent, type ApiRequest } from '../../local/api/apiGateway.ts';
+import type { LambdaRuntime } from '../../local/engine/lambdaRuntime.ts';
 import { printedConfig } from './fixtures.ts';
 
 const routes = routesFromConfig(printedConfig());

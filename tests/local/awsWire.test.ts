@@ -3,11 +3,11 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { NotFoundException, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsEndpoints } from '../../local/awsEndpoints.ts';
-import { describeExecutionResponse, parseMessageAttributes, parsePublish, signingService, WireError } from '../../local/awsWire.ts';
-import { ExecutionRegistry, StepFunctionsError } from '../../local/executions.ts';
-import { Outbox } from '../../local/outbox.ts';
-import type { LocalStepFunctions } from '../../local/stepFunctions.ts';
+import { AwsEndpoints } from '../../local/aws/endpoint.ts';
+import { describeExecutionResponse, parseMessageAttributes, parsePublish, signingService, WireError } from '../../local/aws/wire.ts';
+import { ExecutionRegistry, StepFunctionsError } from '../../local/engine/executions.ts';
+import { Outbox } from '../../local/stack/outbox.ts';
+import type { LocalStepFunctions } from '../../local/engine/stepFunctions.ts';
 
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:shop-local-notifications';
 const STATE_MACHINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:shop-local';

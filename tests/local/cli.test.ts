@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../local/serverlessConfig.ts';
+import { projectRoot } from '../../local/stack/serverlessConfig.ts';
 
 const NODE_ARGS = ['--import', 'tsx'];
 /** Variables that would change what the commands do; the test runner sets some of them for the unit tests. */
@@ -85,9 +85,9 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 const seed = JSON.parse(readFileSync(join(projectRoot, 'local/seed/catalog.json'), 'utf8')) as Array<{ sku: string; unitPrice: number }>;
 const priceOf = (sku: string) => seed.find((entry) => entry.sku === sku)!.unitPrice;
 
-describe('npm start (node --import tsx local/start.ts)', () => {
+describe('npm start (node --import tsx local/commands/start.ts)', () => {
   it('serves an order end to end, tracing it, and on SIGTERM exits 0 with its DynamoDB Local gone', async () => {
-    const start = run('local/start.ts', ['--port', '0']);
+    const start = run('local/commands/start.ts', ['--port', '0']);
     const url = await until(
       'the start banner',
       () => {
@@ -151,7 +151,7 @@ describe('npm start (node --import tsx local/start.ts)', () => {
     try {
       const file = join(dir, 'catalog.json');
       writeFileSync(file, JSON.stringify([{ sku: 'OK-1', name: 'Fine', unitPrice: 100, currency: 'BRL', stock: 1 }, { sku: 'BAD-1', name: 'Bad', unitPrice: -1, currency: 'BRL', stock: 1 }]));
-      const finished = await run('local/start.ts', ['--port', '0', '--seed', file]).done;
+      const finished = await run('local/commands/start.ts', ['--port', '0', '--seed', file]).done;
       expect(finished.code).toBe(1);
       const lines = finished.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -163,17 +163,17 @@ describe('npm start (node --import tsx local/start.ts)', () => {
   }, 30_000);
 
   it('refuses a bad --port with one line and exit 2', async () => {
-    const finished = await run('local/start.ts', ['--port', 'eighty']).done;
+    const finished = await run('local/commands/start.ts', ['--port', 'eighty']).done;
     expect(finished.code).toBe(2);
     expect(finished.stderr.trim().split('\n')).toHaveLength(1);
     expect(finished.stderr).toContain('--port');
   }, 30_000);
 });
 
-describe('npm run invoke (node --import tsx local/invoke.ts)', () => {
+describe('npm run invoke (node --import tsx local/commands/invoke.ts)', () => {
   it('--path examples/order.json --json: exit 0, stdout only the JSON outcome (orderId, CONFIRMED, total)', async () => {
     const example = JSON.parse(readFileSync(join(projectRoot, 'examples/order.json'), 'utf8')) as { items: Array<{ sku: string; quantity: number }> };
-    const finished = await run('local/invoke.ts', ['--path', 'examples/order.json', '--json']).done;
+    const finished = await run('local/commands/invoke.ts', ['--path', 'examples/order.json', '--json']).done;
     expect(finished.code, finished.stderr).toBe(0);
     const outcome = JSON.parse(finished.stdout) as Record<string, unknown>; // throws if anything else is on stdout
     expect(outcome).toMatchObject({
@@ -188,7 +188,7 @@ describe('npm run invoke (node --import tsx local/invoke.ts)', () => {
 
   it('a declined card: exit 0 (the execution succeeded), status REJECTED with its reason, the trace on stderr', async () => {
     const input = { customer: { id: 'c1', email: 'ana@example.com', name: 'Ana' }, items: [{ sku: 'SKU-3', quantity: 1 }], payment: { token: 'tok_chargeDeclined' } };
-    const finished = await run('local/invoke.ts', ['--data', JSON.stringify(input)]).done;
+    const finished = await run('local/commands/invoke.ts', ['--data', JSON.stringify(input)]).done;
     expect(finished.code, finished.stderr).toBe(0);
     expect(JSON.parse(finished.stdout)).toMatchObject({ status: 'REJECTED', reason: 'PAYMENT_DECLINED', total: priceOf('SKU-3') });
     expect(finished.stderr).toMatch(/ValidatePayment\s+caught\s+ApiGateway\.402\s+-> RejectOrder/);
@@ -197,7 +197,7 @@ describe('npm run invoke (node --import tsx local/invoke.ts)', () => {
   it('an execution that fails: exit 1, status FAILED, execution error OrderFailed (FAULTS reaches the handlers)', async () => {
     // A payment provider that breaks for good with an error nobody retries: compensated at once, then FAILED.
     const input = { customer: { id: 'c1', email: 'ana@example.com', name: 'Ana' }, items: [{ sku: 'SKU-3', quantity: 1 }], payment: { token: 'tok_visa' } };
-    const finished = await run('local/invoke.ts', ['--data', JSON.stringify(input), '--json'], { FAULTS: 'payments:CardNetworkDown:always' }).done;
+    const finished = await run('local/commands/invoke.ts', ['--data', JSON.stringify(input), '--json'], { FAULTS: 'payments:CardNetworkDown:always' }).done;
     expect(finished.code, finished.stderr).toBe(1);
     expect(JSON.parse(finished.stdout)).toMatchObject({ status: 'FAILED', execution: { status: 'FAILED', error: 'OrderFailed' } });
   }, 60_000);
@@ -208,7 +208,7 @@ describe('npm run invoke (node --import tsx local/invoke.ts)', () => {
     { what: 'both --path and --data', args: ['--path', 'examples/order.json', '--data', '{}'], says: 'exactly one' },
     { what: 'input that is not JSON', args: ['--data', '{nope'], says: 'not valid JSON' },
   ])('$what: exit 2 with one line on stderr and nothing on stdout', async ({ args, says }) => {
-    const finished = await run('local/invoke.ts', args).done;
+    const finished = await run('local/commands/invoke.ts', args).done;
     expect(finished.code).toBe(2);
     expect(finished.stdout).toBe('');
     const lines = finished.stderr.trim().split('\n');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CloudFormationResolver, CloudFormationResolveError, lambdaLogicalId } from '../../local/cloudFormation.ts';
+import { CloudFormationResolver, CloudFormationResolveError, lambdaLogicalId } from '../../local/stack/cloudFormation.ts';
 import { printedConfig } from './fixtures.ts';
 
 const resolver = () => new CloudFormationResolver(printedConfig());

@@ -7,7 +7,7 @@ import {
   retryIntervalOverridesFor,
   taskStates,
   type Definition,
-} from '../../local/definition.ts';
+} from '../../local/engine/definition.ts';
 
 const nested: Definition = {
   StartAt: 'Fan',

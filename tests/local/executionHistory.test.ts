@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTraceLine, HistoryBuilder, type EngineEvent } from '../../local/executionHistory.ts';
+import { formatTraceLine, HistoryBuilder, type EngineEvent } from '../../local/engine/executionHistory.ts';
 
 const t0 = Date.parse('2026-11-24T12:00:00.000Z');
 const state = (name: string, type = 'Task', extra: Record<string, unknown> = {}) => ({ name, type, input: { i: 1 }, ...extra });

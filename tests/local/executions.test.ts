@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExecutionRegistry, StepFunctionsError, validateExecutionName } from '../../local/executions.ts';
+import { ExecutionRegistry, StepFunctionsError, validateExecutionName } from '../../local/engine/executions.ts';
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:shop-local';
 

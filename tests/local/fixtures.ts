@@ -1,5 +1,5 @@
 // A small config shaped like `serverless print --stage local --format json` output, for the local runtime's tests.
-import type { ServerlessConfig } from '../../local/serverlessConfig.ts';
+import type { ServerlessConfig } from '../../local/stack/serverlessConfig.ts';
 
 export function printedConfig(): ServerlessConfig {
   return {

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CloudFormationResolver } from '../../local/cloudFormation.ts';
-import { inventoryItem, loadSeedFile, parseSeed, SeedError, tableDefinitions } from '../../local/tables.ts';
+import { CloudFormationResolver } from '../../local/stack/cloudFormation.ts';
+import { inventoryItem, loadSeedFile, parseSeed, SeedError, tableDefinitions } from '../../local/stack/tables.ts';
 import { printedConfig } from './fixtures.ts';
 
 const good = { sku: 'SKU-1', name: 'Coffee beans 1kg', unitPrice: 8990, currency: 'BRL', stock: 25 };

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../local/dynamodbLocal.ts';
-import { loadServerlessConfig } from '../../local/serverlessConfig.ts';
+import { startDynamoDbLocal } from '../../local/stack/dynamodbLocal.ts';
+import { loadServerlessConfig } from '../../local/stack/serverlessConfig.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.ts';
-import type { ServerlessConfig } from '../../local/serverlessConfig.ts';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack/stack.ts';
+import type { ServerlessConfig } from '../../local/stack/serverlessConfig.ts';
 
 export function cachedConfig(): ServerlessConfig {
   return JSON.parse(readFileSync(inject('serverlessConfigFile'), 'utf8')) as ServerlessConfig;

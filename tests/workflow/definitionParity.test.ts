@@ -2,8 +2,8 @@
 // (built from `serverless print`) is compared with the DefinitionString of the packaged CloudFormation template
 // (tests/deploy/packaged.ts: one `sls package` per run, shared with the deploy tests).
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Definition, State } from '../../local/definition.ts';
-import { walkStates } from '../../local/definition.ts';
+import type { Definition, State } from '../../local/engine/definition.ts';
+import { walkStates } from '../../local/engine/definition.ts';
 import { packaged, STAGE, type Packaged } from '../deploy/packaged.ts';
 import { useLocalStack } from '../support/localStack.ts';
 

@@ -1,7 +1,7 @@
 // The real workflows/order-pipeline.asl.yml on the local stack, one test per way an order can end when nothing
 // breaks: confirmed, declined, out of stock, invalid. Each checks every place the execution leaves a trace.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { SeedEntry } from '../../local/tables.ts';
+import type { SeedEntry } from '../../local/stack/tables.ts';
 import { useLocalStack } from '../support/localStack.ts';
 import { CUSTOMER, eventTypeOf, eventsOf, orderInput, runOrder, statesEntered, type Outcome } from './support.ts';
 

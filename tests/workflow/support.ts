@@ -4,10 +4,10 @@
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Order } from '../../domain/order.ts';
 import type { Authorization } from '../../domain/payments.ts';
-import type { HistoryEvent } from '../../local/executionHistory.ts';
-import type { ExecutionRecord } from '../../local/executions.ts';
-import type { OutboxMessage } from '../../local/outbox.ts';
-import type { LocalStack } from '../../local/stack.ts';
+import type { HistoryEvent } from '../../local/engine/executionHistory.ts';
+import type { ExecutionRecord } from '../../local/engine/executions.ts';
+import type { OutboxMessage } from '../../local/stack/outbox.ts';
+import type { LocalStack } from '../../local/stack/stack.ts';
 
 export const CUSTOMER = { id: 'cust-wf', email: 'ana@example.com', name: 'Ana Souza' };
 

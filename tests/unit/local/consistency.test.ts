@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConsistency, describeViolations, type ConsistencySnapshot } from '../../../local/consistency.ts';
+import { checkConsistency, describeViolations, type ConsistencySnapshot } from '../../../local/consistency/consistency.ts';
 import type { Order } from '../../../domain/order.ts';
 
 const at = '2026-11-24T12:00:00.000Z';

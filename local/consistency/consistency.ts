@@ -1,7 +1,7 @@
 // The service's guarantees as one pure check over a snapshot of the tables and the outbox. Used by
 // `npm run check:consistency`, the load run and the tests; each violation says which guarantee and where.
-import { FINAL_STATUSES, type Order } from '../domain/order.ts';
-import type { Authorization } from '../domain/payments.ts';
+import { FINAL_STATUSES, type Order } from '../../domain/order.ts';
+import type { Authorization } from '../../domain/payments.ts';
 
 export interface ConsistencySnapshot {
   orders: Order[];

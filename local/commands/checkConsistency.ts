@@ -1,9 +1,9 @@
 // npm run check:consistency [-- --url http://127.0.0.1:3000] [--wait SECONDS]
 // Asks a running local stack (npm start) to check guarantees 1-4 on its tables and outbox (GET /_local/consistency),
 // prints a summary and exits 1 with the first violations listed; 0 when they all hold; 2 when no stack answers.
-import { describeViolations } from './consistency.ts';
-import type { ConsistencyReport } from './snapshot.ts';
-import { DEFAULT_PORT } from './stack.ts';
+import { describeViolations } from '../consistency/consistency.ts';
+import type { ConsistencyReport } from '../consistency/snapshot.ts';
+import { DEFAULT_PORT } from '../stack/stack.ts';
 import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm run check:consistency [-- --url http://127.0.0.1:3000] [--wait SECONDS]';

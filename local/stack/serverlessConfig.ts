@@ -59,7 +59,7 @@ export interface ServerlessConfig {
 }
 
 /** The project root: the folder holding serverless.yml (this file lives in <root>/local). */
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function serviceName(config: ServerlessConfig): string {
   return typeof config.service === 'string' ? config.service : config.service.name;

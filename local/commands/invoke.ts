@@ -3,9 +3,9 @@
 // JSON on stdout; exit 0 when the execution succeeded, 1 when it failed, 2 for bad arguments.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { findJava, JAVA_MISSING_MESSAGE } from './dynamodbLocal.ts';
-import type { ExecutionRecord } from './executions.ts';
-import { startLocalStack, type LocalStack } from './stack.ts';
+import { findJava, JAVA_MISSING_MESSAGE } from '../stack/dynamodbLocal.ts';
+import type { ExecutionRecord } from '../engine/executions.ts';
+import { startLocalStack, type LocalStack } from '../stack/stack.ts';
 import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm run invoke -- --path FILE | --data JSON [--seed FILE] [--json]';

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { CloudFormationResolver } from './cloudFormation.ts';
-import type { ServerlessConfig } from './serverlessConfig.ts';
+import type { CloudFormationResolver } from '../stack/cloudFormation.ts';
+import type { ServerlessConfig } from '../stack/serverlessConfig.ts';
 
 const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
 /** Provider variables that would change this process rather than describe the function. */

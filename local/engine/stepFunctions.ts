@@ -2,7 +2,7 @@
 // definition and reused by every execution; StartExecution/DescribeExecution with Step Functions' semantics.
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { CloudFormationResolver, LocalStateMachineTarget } from './cloudFormation.ts';
+import type { CloudFormationResolver, LocalStateMachineTarget } from '../stack/cloudFormation.ts';
 import {
   assertUniqueStateNames,
   bridgeEngineGaps,

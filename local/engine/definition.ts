@@ -1,6 +1,6 @@
 // Prepares the deployed state machine definition for aws-local-stepfunctions: intrinsics resolved to local
 // targets, every Task classified by its Resource, and the few ASL features the engine lacks bridged. Pure.
-import type { CloudFormationResolver } from './cloudFormation.ts';
+import type { CloudFormationResolver } from '../stack/cloudFormation.ts';
 
 export type State = Record<string, unknown> & { Type: string };
 export interface Definition {

@@ -14,10 +14,10 @@ import {
   signingService,
   startExecutionResponse,
   WireError,
-} from './awsWire.ts';
-import { StepFunctionsError } from './executions.ts';
-import { TopicNotFoundError, type Outbox } from './outbox.ts';
-import type { LocalStepFunctions } from './stepFunctions.ts';
+} from './wire.ts';
+import { StepFunctionsError } from '../engine/executions.ts';
+import { TopicNotFoundError, type Outbox } from '../stack/outbox.ts';
+import type { LocalStepFunctions } from '../engine/stepFunctions.ts';
 
 interface Reply {
   status: number;

@@ -3,11 +3,11 @@
 // /_local/consistency (and so `npm run check:consistency`), the load run and the tests.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { OrderStatus, type Order } from '../domain/order.ts';
-import type { Authorization } from '../domain/payments.ts';
+import { OrderStatus, type Order } from '../../domain/order.ts';
+import type { Authorization } from '../../domain/payments.ts';
 import { checkConsistency, type ConsistencySnapshot, type Violation } from './consistency.ts';
-import type { ExecutionRegistry, ExecutionStatus } from './executions.ts';
-import type { Outbox } from './outbox.ts';
+import type { ExecutionRegistry, ExecutionStatus } from '../engine/executions.ts';
+import type { Outbox } from '../stack/outbox.ts';
 
 export const TABLE_IDS = { orders: 'OrdersTable', inventory: 'InventoryTable', payments: 'PaymentsTable' } as const;
 

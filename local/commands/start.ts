@@ -1,7 +1,7 @@
 // npm start [-- --port N] [--seed FILE] [--persist DIR]: the whole pipeline on this laptop until Ctrl-C.
-import { formatMoney } from '../domain/money.ts';
-import { findJava, JAVA_MISSING_MESSAGE } from './dynamodbLocal.ts';
-import { DEFAULT_PORT, startLocalStack, type InventoryItem, type LocalStack } from './stack.ts';
+import { formatMoney } from '../../domain/money.ts';
+import { findJava, JAVA_MISSING_MESSAGE } from '../stack/dynamodbLocal.ts';
+import { DEFAULT_PORT, startLocalStack, type InventoryItem, type LocalStack } from '../stack/stack.ts';
 import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm start [-- --port N] [--seed FILE] [--persist DIR]';

@@ -5,11 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import * as dynamodbCommands from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LocalApiGateway } from './apiGateway.ts';
-import type { CloudFormationResolver } from './cloudFormation.ts';
+import type { LocalApiGateway } from '../api/apiGateway.ts';
+import type { CloudFormationResolver } from '../stack/cloudFormation.ts';
 import type { TaskState } from './definition.ts';
 import { LambdaFunctionError, type LambdaRuntime } from './lambdaRuntime.ts';
-import type { MessageAttribute, Outbox } from './outbox.ts';
+import type { MessageAttribute, Outbox } from '../stack/outbox.ts';
 
 /** How Step Functions names a non-2xx answer of the API Gateway integration (ApiGateway.<status>). */
 export const API_GATEWAY_ERROR_PREFIX = 'ApiGateway.';

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { CurrencySchema, SkuSchema } from '../domain/schemas.ts';
+import { CurrencySchema, SkuSchema } from '../../domain/schemas.ts';
 import type { CloudFormationResolver } from './cloudFormation.ts';
 
 export interface LocalTable {

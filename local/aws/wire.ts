@@ -1,7 +1,7 @@
 // The two AWS wire protocols the handlers' SDK clients speak to the local stack, parsed and answered: Step
 // Functions (awsJson1_0: X-Amz-Target + JSON) and SNS Publish (awsQuery: form-encoded in, XML out). Pure.
-import type { ExecutionRecord } from './executions.ts';
-import type { MessageAttribute, PublishInput } from './outbox.ts';
+import type { ExecutionRecord } from '../engine/executions.ts';
+import type { MessageAttribute, PublishInput } from '../stack/outbox.ts';
 
 export const SFN_TARGET_PREFIX = 'AWSStepFunctions.';
 export const SNS_XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';

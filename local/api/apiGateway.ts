@@ -4,8 +4,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { LambdaRuntime } from './lambdaRuntime.ts';
-import type { ServerlessConfig } from './serverlessConfig.ts';
+import type { LambdaRuntime } from '../engine/lambdaRuntime.ts';
+import type { ServerlessConfig } from '../stack/serverlessConfig.ts';
 
 /** API Gateway's own payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
