@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parseFaults } from '../../lib/faults.ts';
-import { LocalApiGateway, type ApiResponse, type LocalPaths } from '../api/apiGateway.ts';
+import { LocalApiGateway } from '../api/apiGateway.ts';
+import { localPaths } from '../api/localPaths.ts';
 import { AwsEndpoints } from '../aws/endpoint.ts';
 import { CloudFormationResolver } from './cloudFormation.ts';
 import { findJava, JavaMissingError, startDynamoDbLocal, type DynamoDbLocal } from './dynamodbLocal.ts';
@@ -113,69 +114,6 @@ async function portIsFree(port: number): Promise<boolean> {
     server.once('error', () => resolvePort(false));
     server.listen(port, '0.0.0.0', () => server.close(() => resolvePort(true)));
   });
-}
-
-function executionView(record: ExecutionRecord) {
-  const parse = (text: string | undefined) => {
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text;
-    }
-  };
-  return {
-    executionArn: record.executionArn,
-    name: record.name,
-    status: record.status,
-    startDate: record.startDate.toISOString(),
-    ...(record.stopDate ? { stopDate: record.stopDate.toISOString() } : {}),
-    input: parse(record.input),
-    ...(record.output !== undefined ? { output: parse(record.output) } : {}),
-    ...(record.error !== undefined ? { error: record.error } : {}),
-    ...(record.cause !== undefined ? { cause: record.cause } : {}),
-    history: record.history,
-  };
-}
-
-function json(statusCode: number, body: unknown): ApiResponse {
-  return { statusCode, headers: { 'Content-Type': ['application/json'] }, body: `${JSON.stringify(body, null, 2)}\n` };
-}
-
-function localPaths(outbox: Outbox, registry: ExecutionRegistry, consistency: () => Promise<ConsistencyReport>): LocalPaths {
-  return {
-    handle(method, path, query) {
-      if (!path.startsWith('/_local/')) return undefined;
-      if (method !== 'GET') return json(405, { message: 'Only GET is supported on /_local paths' });
-      if (path === '/_local/consistency') {
-        return consistency().then(
-          (report) => json(200, report),
-          (error: unknown) => json(500, { message: `consistency check failed: ${(error as Error).message}` }),
-        );
-      }
-      if (path === '/_local/outbox') {
-        const orderId = query.get('orderId');
-        return json(200, { messages: orderId ? outbox.forOrder(orderId) : outbox.messages });
-      }
-      if (path === '/_local/executions') {
-        return json(200, {
-          executions: registry.list().map(({ name, status, startDate, stopDate }) => ({
-            name,
-            status,
-            startDate: startDate.toISOString(),
-            ...(stopDate ? { stopDate: stopDate.toISOString() } : {}),
-          })),
-        });
-      }
-      const match = /^\/_local\/executions\/([^/]+)$/.exec(path);
-      if (match) {
-        const name = decodeURIComponent(match[1]!);
-        const record = registry.get(name);
-        return record ? json(200, executionView(record)) : json(404, { message: `No execution named ${name}` });
-      }
-      return json(404, { message: `Unknown local path ${path}; try /_local/outbox, /_local/executions/{orderId} or /_local/consistency` });
-    },
-  };
 }
 
 /** Sets the handlers' environment; returns a function that puts the previous values back. */
