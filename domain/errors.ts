@@ -65,6 +65,16 @@ export class OrderStateConflict extends DomainError {
   currentStatus?: string;
 }
 
+/**
+ * POST /payments/validate answered 2xx with something that is not the authorization recorded on the order (not
+ * an object, a wrong shape, another id or amount). Workflow: UpdateStock throws it before taking any stock, and
+ * it is compensated like any unexpected error (the payment voided, the order FAILED). Never answered over HTTP.
+ */
+export class UnexpectedPaymentResponse extends DomainError {
+  override readonly name = 'UnexpectedPaymentResponse';
+  readonly httpStatus = 502;
+}
+
 /** The same Idempotency-Key was used with a different body. */
 export class IdempotencyConflict extends DomainError {
   override readonly name = 'IdempotencyConflict';
@@ -98,6 +108,7 @@ export const workflowErrorClasses = [
   OutOfStock,
   TransientError,
   OrderStateConflict,
+  UnexpectedPaymentResponse,
 ] as const;
 
 export const allErrorClasses = [

@@ -95,6 +95,29 @@ export const PaymentRequestSchema = z.strictObject({
 });
 export type PaymentRequest = z.infer<typeof PaymentRequestSchema>;
 
+/**
+ * What POST /payments/validate answers with 200: the authorization (never the card token). The handler builds
+ * its answer with this type and UpdateStock checks what the workflow received against it.
+ */
+export const PaymentAuthorizationSchema = z.object(
+  {
+    authorizationId: z.string().min(1, 'must not be empty'),
+    status: z.literal('AUTHORIZED'),
+    amount: z.number().int('must be a whole number of minor units').positive('must be positive'),
+    currency: CurrencySchema,
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? `must be a JSON object, not ${describeJson(issue.input)}` : undefined) },
+);
+export type PaymentAuthorization = z.infer<typeof PaymentAuthorizationSchema>;
+
+/** A JSON value's kind, for messages: "a string", "null", "an array". */
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
 /** `items[0].quantity`-style paths, the way API callers write them. */
 export function formatPath(path: readonly PropertyKey[], root = ''): string {
   let text = root;

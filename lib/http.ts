@@ -5,10 +5,15 @@ import { MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationError }
 
 export const MAX_BODY_BYTES = 32 * 1024;
 
+/**
+ * A JSON answer. The media type is exactly `application/json`: JSON is UTF-8 by definition (RFC 8259 defines no
+ * charset parameter), and the Step Functions API Gateway integration, which reads POST /payments/validate's
+ * answers, is only known to parse a body declared `application/json` (a suffix is not worth the risk).
+ */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
 }

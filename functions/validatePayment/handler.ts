@@ -2,7 +2,7 @@
 // authorization on the order. Declined -> 402, provider hiccup -> 503 (both named by the workflow's Catch/Retry).
 import { OrderStateConflict } from '../../domain/errors.ts';
 import { money } from '../../domain/money.ts';
-import { PaymentRequestSchema, parseWith } from '../../domain/schemas.ts';
+import { PaymentRequestSchema, parseWith, type PaymentAuthorization } from '../../domain/schemas.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { now, orderRepository, paymentGateway } from '../../lib/dependencies.ts';
 import { json, readJsonBody } from '../../lib/http.ts';
@@ -35,10 +35,12 @@ export const handler = httpEndpoint(async (event) => {
       throw error;
     }
   }
-  return json(200, {
+  // The state machine reads this body (UpdateStock checks it): a JSON object, sent as exactly application/json.
+  const answer: PaymentAuthorization = {
     authorizationId: authorization.authorizationId,
     status: authorization.status,
     amount: authorization.amount,
     currency: authorization.currency,
-  });
+  };
+  return json(200, answer);
 });

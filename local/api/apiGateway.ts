@@ -1,6 +1,7 @@
 // The REST API on 127.0.0.1: routes from the functions' `http` events, each request turned into an API Gateway
 // (REST, v1) proxy event for the same handler, and answered the way API Gateway answers - including its own
-// 403s for unknown routes, missing API keys and unsigned calls to IAM-authorized methods.
+// errors (403 for unknown routes, missing API keys and unsigned calls to IAM-authorized methods, 413, 502), shaped
+// by the AWS::ApiGateway::GatewayResponse resources of serverless.yml exactly as the deployed API shapes them.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -190,8 +191,138 @@ export function toProxyEvent(request: ApiRequest, route: Route, pathParameters: 
   };
 }
 
-function jsonResponse(statusCode: number, body: unknown, extra: Record<string, string[]> = {}): ApiResponse {
-  return { statusCode, headers: { 'Content-Type': ['application/json'], ...extra }, body: JSON.stringify(body) };
+// --- API Gateway's own errors ------------------------------------------------------------------------------
+// Each error API Gateway makes has a gateway response type and a default status (API Gateway developer guide,
+// "Gateway response types for API Gateway"). A GatewayResponse resource of that type shapes it; without one the
+// DEFAULT_4XX / DEFAULT_5XX resource does (by status class); without either API Gateway answers its built-in
+// {"message": $context.error.messageString}. A fallback's StatusCode, when set, applies to the types it stands in for.
+
+/** The gateway response types API Gateway defines (same source). */
+export const GATEWAY_RESPONSE_TYPES = [
+  'ACCESS_DENIED',
+  'API_CONFIGURATION_ERROR',
+  'AUTHORIZER_CONFIGURATION_ERROR',
+  'AUTHORIZER_FAILURE',
+  'BAD_REQUEST_PARAMETERS',
+  'BAD_REQUEST_BODY',
+  'DEFAULT_4XX',
+  'DEFAULT_5XX',
+  'EXPIRED_TOKEN',
+  'INTEGRATION_FAILURE',
+  'INTEGRATION_TIMEOUT',
+  'INVALID_API_KEY',
+  'INVALID_SIGNATURE',
+  'MISSING_AUTHENTICATION_TOKEN',
+  'QUOTA_EXCEEDED',
+  'REQUEST_TOO_LARGE',
+  'RESOURCE_NOT_FOUND',
+  'THROTTLED',
+  'UNAUTHORIZED',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'WAF_FILTERED',
+] as const;
+export type GatewayResponseType = (typeof GATEWAY_RESPONSE_TYPES)[number];
+
+/** One error the local API makes itself, as API Gateway makes it: type, default status, message, x-amzn-ErrorType. */
+export interface GatewayError {
+  type: GatewayResponseType;
+  statusCode: number;
+  message: string;
+  errorType?: string;
+}
+
+/** The errors the local API makes. */
+export const GATEWAY_ERRORS = {
+  /** No such route or method, and an unsigned call to an IAM-authorized method. */
+  missingAuthenticationToken: {
+    type: 'MISSING_AUTHENTICATION_TOKEN',
+    statusCode: 403,
+    message: 'Missing Authentication Token',
+    errorType: 'MissingAuthenticationTokenException',
+  },
+  invalidApiKey: { type: 'INVALID_API_KEY', statusCode: 403, message: 'Forbidden', errorType: 'ForbiddenException' },
+  requestTooLarge: { type: 'REQUEST_TOO_LARGE', statusCode: 413, message: `HTTP content length exceeded ${MAX_BODY_BYTES} bytes.` },
+  /**
+   * A function that failed or answered a malformed proxy result: API Gateway's 502 "Internal server error". AWS's
+   * docs name no type for it; taken as DEFAULT_5XX (README, "How faithful it is").
+   */
+  functionFailed: { type: 'DEFAULT_5XX', statusCode: 502, message: 'Internal server error', errorType: 'InternalServerErrorException' },
+  /** The local API itself failed: answered as a 500 of API Gateway's. */
+  localFailure: { type: 'DEFAULT_5XX', statusCode: 500, message: 'Internal server error' },
+} as const satisfies Record<string, GatewayError>;
+
+interface GatewayResponseConfig {
+  logicalId: string;
+  statusCode?: number;
+  template?: string;
+  headers: Record<string, string>;
+}
+
+/** The `$context` variables a gateway response template may use locally; any other is refused at start-up. */
+const TEMPLATE_VARIABLES = ['$context.error.messageString', '$context.error.message', '$context.error.responseType', '$context.requestId'];
+
+/** The GatewayResponse resources of the printed config, by type; anything the local API cannot render is refused. */
+export function gatewayResponsesFromConfig(config: ServerlessConfig): Map<GatewayResponseType, GatewayResponseConfig> {
+  const responses = new Map<GatewayResponseType, GatewayResponseConfig>();
+  for (const [logicalId, resource] of Object.entries(config.resources?.Resources ?? {})) {
+    if (resource.Type !== 'AWS::ApiGateway::GatewayResponse') continue;
+    const where = `resources.Resources.${logicalId}`;
+    const properties = (resource.Properties ?? {}) as Record<string, unknown>;
+    const type = properties.ResponseType;
+    if (typeof type !== 'string' || !(GATEWAY_RESPONSE_TYPES as readonly string[]).includes(type)) {
+      throw new Error(`${where}: ResponseType ${JSON.stringify(type)} is not a gateway response type (${GATEWAY_RESPONSE_TYPES.join(', ')})`);
+    }
+    if (responses.has(type as GatewayResponseType)) throw new Error(`${where}: a second GatewayResponse for ${type}`);
+    const statusCode = properties.StatusCode === undefined ? undefined : Number(properties.StatusCode);
+    if (statusCode !== undefined && !(Number.isInteger(statusCode) && statusCode >= 400 && statusCode <= 599)) {
+      throw new Error(`${where}: StatusCode ${JSON.stringify(properties.StatusCode)} is not an HTTP error status`);
+    }
+    const templates = (properties.ResponseTemplates ?? {}) as Record<string, unknown>;
+    const template = templates['application/json'];
+    if (template !== undefined && typeof template !== 'string') {
+      throw new Error(`${where}: ResponseTemplates.application/json must be a plain string for the local API, not ${JSON.stringify(template)}`);
+    }
+    const directive = template?.match(/#(?:set|if|elseif|else|end|foreach|macro|parse|include)\b/);
+    if (directive) throw new Error(`${where}: the template uses the VTL directive ${directive[0]}, which the local API does not render`);
+    const unknownVariable = template?.replace(/\$context\.[A-Za-z.]+/g, (variable) => (TEMPLATE_VARIABLES.includes(variable) ? '' : variable)).match(/\$[A-Za-z{!][\w.{}]*/);
+    if (unknownVariable) {
+      throw new Error(`${where}: the template uses ${unknownVariable[0]}; the local API renders only ${TEMPLATE_VARIABLES.join(', ')}`);
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries((properties.ResponseParameters ?? {}) as Record<string, unknown>)) {
+      const header = /^gatewayresponse\.header\.(.+)$/.exec(name)?.[1];
+      const literal = typeof value === 'string' ? /^'(.*)'$/.exec(value)?.[1] : undefined;
+      if (!header || literal === undefined) {
+        throw new Error(`${where}: ResponseParameters ${name}: the local API supports only gatewayresponse.header.<Name>: "'static value'"`);
+      }
+      headers[header] = literal;
+    }
+    responses.set(type as GatewayResponseType, { logicalId, ...(statusCode === undefined ? {} : { statusCode }), ...(template === undefined ? {} : { template }), headers });
+  }
+  return responses;
+}
+
+/** API Gateway's answer to one of its own errors, after the configured gateway responses. */
+export function gatewayErrorResponse(
+  error: GatewayError,
+  responses: ReadonlyMap<GatewayResponseType, GatewayResponseConfig>,
+  requestId: string,
+): ApiResponse {
+  const fallback = responses.get(error.statusCode >= 500 ? 'DEFAULT_5XX' : 'DEFAULT_4XX');
+  const own = responses.get(error.type);
+  const template = own?.template ?? fallback?.template ?? '{"message":$context.error.messageString}';
+  const statusCode = own?.statusCode ?? fallback?.statusCode ?? error.statusCode;
+  // Replacement functions, so that a `$&` in a message stays as written.
+  const body = template
+    .replaceAll('$context.error.messageString', () => JSON.stringify(error.message))
+    .replaceAll('$context.error.message', () => error.message)
+    .replaceAll('$context.error.responseType', () => error.type)
+    .replaceAll('$context.requestId', () => requestId);
+  const headers: Record<string, string[]> = { 'Content-Type': ['application/json'] };
+  for (const [name, value] of Object.entries({ ...fallback?.headers, ...own?.headers })) headers[name] = [value];
+  if (error.errorType) headers['x-amzn-ErrorType'] = [error.errorType];
+  headers['x-amzn-RequestId'] = [requestId];
+  return { statusCode, headers, body };
 }
 
 /** API Gateway's answer to what a proxy handler returned; anything malformed is its 502. */
@@ -212,8 +343,6 @@ export function fromProxyResult(result: unknown): ApiResponse | undefined {
   return { statusCode, headers, body };
 }
 
-export const MISSING_AUTH_TOKEN = { message: 'Missing Authentication Token' };
-
 export interface LocalPaths {
   /** GET /_local/... handlers; return undefined for "not mine" (an answer may take a while: a promise). */
   handle(method: string, path: string, query: URLSearchParams): ApiResponse | Promise<ApiResponse> | undefined;
@@ -232,6 +361,8 @@ export interface ApiGatewayOptions {
 
 export class LocalApiGateway {
   readonly routes: Route[];
+  /** serverless.yml's GatewayResponse resources, by type: how API Gateway's own errors are answered. */
+  readonly gatewayResponses: Map<GatewayResponseType, GatewayResponseConfig>;
   private server: Server | undefined;
 
   constructor(
@@ -240,6 +371,12 @@ export class LocalApiGateway {
     private readonly options: ApiGatewayOptions,
   ) {
     this.routes = routesFromConfig(config);
+    this.gatewayResponses = gatewayResponsesFromConfig(config);
+  }
+
+  /** One of API Gateway's own errors, answered as the configured gateway responses shape it. */
+  gatewayError(error: GatewayError, requestId: string = randomUUID()): ApiResponse {
+    return gatewayErrorResponse(error, this.gatewayResponses, requestId);
   }
 
   /** Answers one request exactly as the HTTP server would; the local state machine calls this directly. */
@@ -262,14 +399,12 @@ export class LocalApiGateway {
         break;
       }
     }
-    if (!matched) return withId(jsonResponse(403, MISSING_AUTH_TOKEN, { 'x-amzn-ErrorType': ['MissingAuthenticationTokenException'] }));
+    if (!matched) return this.gatewayError(GATEWAY_ERRORS.missingAuthenticationToken, requestId);
     const { route, params } = matched;
-    if (route.iamAuth && !caller.iam) {
-      return withId(jsonResponse(403, MISSING_AUTH_TOKEN, { 'x-amzn-ErrorType': ['MissingAuthenticationTokenException'] }));
-    }
+    if (route.iamAuth && !caller.iam) return this.gatewayError(GATEWAY_ERRORS.missingAuthenticationToken, requestId);
     const apiKey = request.headers.findLast(([name]) => name.toLowerCase() === 'x-api-key')?.[1] ?? null;
     if (route.apiKeyRequired && this.options.apiKey !== undefined && apiKey !== this.options.apiKey) {
-      return withId(jsonResponse(403, { message: 'Forbidden' }, { 'x-amzn-ErrorType': ['ForbiddenException'] }));
+      return this.gatewayError(GATEWAY_ERRORS.invalidApiKey, requestId);
     }
     const event = toProxyEvent(request, route, params, {
       stage: this.options.stage,
@@ -284,12 +419,12 @@ export class LocalApiGateway {
       result = await this.lambda.invoke(route.functionKey, event);
     } catch (error) {
       this.options.warn(`${method} ${url.pathname}: ${route.functionKey} failed: ${(error as Error).name}: ${(error as Error).message}`);
-      return withId(jsonResponse(502, { message: 'Internal server error' }));
+      return this.gatewayError(GATEWAY_ERRORS.functionFailed, requestId);
     }
     const response = fromProxyResult(result);
     if (!response) {
       this.options.warn(`${method} ${url.pathname}: ${route.functionKey} returned a malformed proxy result: ${JSON.stringify(result)?.slice(0, 200)}`);
-      return withId(jsonResponse(502, { message: 'Internal server error' }));
+      return this.gatewayError(GATEWAY_ERRORS.functionFailed, requestId);
     }
     return withId(response);
   }
@@ -325,7 +460,7 @@ export class LocalApiGateway {
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
         if (size > MAX_BODY_BYTES) {
-          send(res, jsonResponse(413, { message: `HTTP content length exceeded ${MAX_BODY_BYTES} bytes.` }));
+          send(res, this.gatewayError(GATEWAY_ERRORS.requestTooLarge));
           req.destroy();
           return;
         }
@@ -343,7 +478,7 @@ export class LocalApiGateway {
       send(res, response);
     } catch (error) {
       this.options.warn(`local API error: ${(error as Error).stack ?? String(error)}`);
-      if (!res.headersSent) send(res, jsonResponse(500, { message: 'Internal server error' }));
+      if (!res.headersSent) send(res, this.gatewayError(GATEWAY_ERRORS.localFailure));
     }
   }
 }

@@ -46,7 +46,8 @@ export function toLambdaError(error: unknown): LambdaFunctionError {
   if (error instanceof Error) {
     return new LambdaFunctionError(error.name || 'Error', error.message, (error.stack ?? '').split('\n'));
   }
-  return new LambdaFunctionError('Error', typeof error === 'string' ? error : JSON.stringify(error) ?? String(error), []);
+  // A thrown non-Error, as the Node.js runtime reports it (aws-lambda-nodejs-runtime-interface-client, formatError).
+  return new LambdaFunctionError(typeof error, String(error), []);
 }
 
 function envString(value: unknown, where: string): string {

@@ -17,9 +17,12 @@ const MAX_BUNDLE_BYTES = 1_750_000;
 const MAX_ZIP_BYTES = 2_200_000;
 
 const config = loadServerlessYaml();
-const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 const lockfile = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
-  packages: Record<string, { dev?: boolean }>;
+  packages: Record<string, { dev?: boolean; version?: string }>;
 };
 const DEV_DEPENDENCIES = Object.keys(packageJson.devDependencies);
 /** The dev tools named in issue 5, checked by name in the bundle text on top of the source-map checks. */
@@ -80,6 +83,23 @@ function toRepoPath(absolute: string): string {
 }
 
 const each = () => FUNCTIONS.map((fn) => [fn] as const);
+
+/**
+ * The npm packages a bundle was built from, by name, each with the package folders its sources come from
+ * (`node_modules/a`, `node_modules/b/node_modules/a`: the lockfile keys).
+ */
+function bundledPackages(bundle: Bundle): Map<string, Set<string>> {
+  const packages = new Map<string, Set<string>>();
+  for (const source of bundle.sources) {
+    const at = source.lastIndexOf('node_modules/');
+    if (at < 0) continue;
+    const rest = source.slice(at + 'node_modules/'.length).split('/');
+    const name = rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+    const folder = `${source.slice(0, at)}node_modules/${name}`;
+    packages.set(name, (packages.get(name) ?? new Set()).add(folder));
+  }
+  return packages;
+}
 
 describe('production bundles', () => {
   it('has one zip per function', () => {
@@ -142,6 +162,50 @@ describe('production bundles', () => {
       );
       expect(reference.test(bundle.code), `${fn} references ${name}`).toBe(false);
     }
+  });
+
+  it.each(each())('%s: holds one copy of each npm package (no package bundled from two folders or versions)', (fn) => {
+    const packages = bundledPackages(bundles.get(fn)!);
+    expect(packages.size).toBeGreaterThan(0);
+    const twice = [...packages]
+      .filter(([, folders]) => folders.size > 1)
+      .map(([name, folders]) => `${name}: ${[...folders].map((folder) => `${folder}@${lockfile.packages[folder]?.version ?? '?'}`).join(', ')}`);
+    expect(twice).toEqual([]);
+  });
+
+  it('would see a package bundled twice (the check above can fail)', () => {
+    const doubled: Bundle = {
+      fn: 'x',
+      zipBytes: 0,
+      entries: [],
+      code: '',
+      sources: [
+        'node_modules/@aws-lambda-powertools/commons/lib/esm/index.js',
+        'node_modules/@aws-lambda-powertools/logger/node_modules/@aws-lambda-powertools/commons/lib/esm/index.js',
+        'node_modules/@aws-lambda-powertools/logger/lib/esm/index.js',
+      ],
+    };
+    const commons = bundledPackages(doubled).get('@aws-lambda-powertools/commons');
+    expect(commons?.size).toBe(2);
+    expect(bundledPackages(doubled).get('@aws-lambda-powertools/logger')?.size).toBe(1);
+  });
+
+  it('keeps every @aws-lambda-powertools package at one exact version, installed once', () => {
+    const declared = Object.entries(packageJson.dependencies).filter(([name]) => name.startsWith('@aws-lambda-powertools/'));
+    expect(declared.length).toBeGreaterThan(0);
+    expect(new Set(declared.map(([, range]) => range)).size, JSON.stringify(declared)).toBe(1);
+    expect(declared[0]![1], 'an exact version, so that they cannot drift apart').toMatch(/^\d+\.\d+\.\d+$/);
+    const installed = Object.entries(lockfile.packages).filter(([key]) => /node_modules\/@aws-lambda-powertools\/[^/]+$/.test(key));
+    const versions = new Set(installed.map(([, entry]) => entry.version));
+    expect([...versions]).toEqual([declared[0]![1]]);
+    const names = installed.map(([key]) => key.slice(key.lastIndexOf('@aws-lambda-powertools/')));
+    expect(names.length, 'each package in one folder of the lockfile').toBe(new Set(names).size);
+  });
+
+  it('bundles every production dependency somewhere (none is declared that nothing imports)', () => {
+    const used = new Set(FUNCTIONS.flatMap((fn) => [...bundledPackages(bundles.get(fn)!).keys()]));
+    const unused = Object.keys(packageJson.dependencies).filter((name) => !used.has(name));
+    expect(unused).toEqual([]);
   });
 
   it.each(each())(`%s: stays within the size budget (bundle <= ${MAX_BUNDLE_BYTES} B, zip <= ${MAX_ZIP_BYTES} B)`, (fn) => {

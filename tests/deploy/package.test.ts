@@ -1,7 +1,7 @@
 // `sls package --stage prod` (offline) and what its CloudFormation template must hold: the state machine with
 // logging and tracing, encrypted tables and topic, one least-privilege role per function, the API and its usage
 // plan. Plus a `sls print --stage dev` to see the per-stage parameters apply.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -219,6 +219,61 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
   ],
 };
 
+// ---- API Gateway's own errors: the service's shape {error, message} --------------------------------------------------
+/**
+ * Every gateway response the API must have, by type, with the `error` name it answers (README "### Errors"). Types
+ * and their default statuses: API Gateway developer guide, "Gateway response types for API Gateway"; none sets a
+ * StatusCode, so each keeps API Gateway's status (DEFAULT_4XX/5XX would otherwise force one status on all).
+ */
+const GATEWAY_RESPONSES: Record<string, string> = {
+  MISSING_AUTHENTICATION_TOKEN: 'MissingAuthenticationToken', // 403: no such route or method; the IAM route unsigned
+  INVALID_API_KEY: 'InvalidApiKey', // 403
+  ACCESS_DENIED: 'AccessDenied', // 403
+  INVALID_SIGNATURE: 'InvalidSignature', // 403
+  EXPIRED_TOKEN: 'ExpiredToken', // 403
+  THROTTLED: 'Throttled', // 429
+  QUOTA_EXCEEDED: 'QuotaExceeded', // 429
+  REQUEST_TOO_LARGE: 'PayloadTooLarge', // 413, named like the service's own 413
+  INTEGRATION_TIMEOUT: 'IntegrationTimeout', // 504
+  INTEGRATION_FAILURE: 'IntegrationFailure', // 504
+  DEFAULT_4XX: 'ClientError', // any other 4xx API Gateway makes
+  DEFAULT_5XX: 'InternalError', // any other 5xx API Gateway makes (a function that crashed: 502)
+};
+
+/**
+ * A gateway response template rendered as API Gateway would for one error: `$context.error.messageString` is the
+ * message quoted (API Gateway developer guide, "$context variables for data models, authorizers, mapping
+ * templates, and CloudWatch access logging"). Any other `$` variable is refused: the local API renders these.
+ */
+function renderGatewayTemplate(template: string, message: string, requestId: string): unknown {
+  const rendered = template
+    .replaceAll('$context.error.messageString', JSON.stringify(message))
+    .replaceAll('$context.requestId', requestId);
+  expect(rendered, 'only $context.error.messageString and $context.requestId').not.toContain('$');
+  return JSON.parse(rendered);
+}
+
+// cfn-lint (AWS's CloudFormation linter) in the machine's Python; absent, its test is skipped and says so.
+const cfnLintVersion = (() => {
+  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+})();
+
+/** cfn-lint warnings accepted, each with why: anything else it warns about fails the test. */
+const ACCEPTED_CFN_LINT_WARNINGS: Record<string, string> = {
+  // "dependency already enforced by a GetAtt": serverless-iam-roles-per-function and serverless-step-functions
+  // write DependsOn on a role that the function or state machine also references; redundant, harmless, and not
+  // in our serverless.yml to remove.
+  W3005: 'redundant DependsOn written by the plugins',
+};
+
+interface CfnLintFinding {
+  Level: 'Error' | 'Warning' | 'Informational';
+  Rule: { Id: string };
+  Message: string;
+  Location?: { Path?: unknown[] };
+}
+
 // ---- the tests ---------------------------------------------------------------------------------------------------------
 describe(`sls package --stage ${STAGE}`, () => {
   it('packages offline, with a template and one zip per function', () => {
@@ -388,6 +443,42 @@ describe(`sls package --stage ${STAGE}`, () => {
   });
 
   describe('HTTP API', () => {
+    it('is a Regional REST API (the Step Functions API Gateway integration supports no edge-optimized API)', () => {
+      // Step Functions developer guide, "Create API Gateway REST APIs with Step Functions", "API Gateway feature
+      // support": Regional REST APIs only; osls makes EDGE unless provider.endpointType says otherwise.
+      const apis = ofType('AWS::ApiGateway::RestApi');
+      expect(apis.map(([id]) => id)).toEqual(['ApiGatewayRestApi']);
+      expect(apis[0]![1].Properties!.EndpointConfiguration.Types).toEqual(['REGIONAL']);
+    });
+
+    it("answers API Gateway's own errors in the service's shape {error, message}, keeping API Gateway's statuses", () => {
+      const responses = ofType('AWS::ApiGateway::GatewayResponse').map(([id, r]) => [id, r.Properties!] as const);
+      expect(responses.map(([, r]) => r.ResponseType).sort()).toEqual(Object.keys(GATEWAY_RESPONSES).sort());
+      for (const [id, properties] of responses) {
+        const type = properties.ResponseType as string;
+        expect(referencedLogicalId(properties.RestApiId), id).toBe('ApiGatewayRestApi');
+        expect(properties.StatusCode, `${id}: keeps the default status`).toBeUndefined();
+        expect(Object.keys(properties.ResponseTemplates), id).toEqual(['application/json']);
+        const body = renderGatewayTemplate(properties.ResponseTemplates['application/json'], 'Missing "Authentication" Token', 'req-1');
+        expect(body, id).toEqual({
+          error: GATEWAY_RESPONSES[type],
+          message: 'Missing "Authentication" Token',
+          ...(type === 'DEFAULT_5XX' ? { requestId: 'req-1' } : {}),
+        });
+      }
+    });
+
+    it('deploys the gateway responses with the first deployment (every method waits for them)', () => {
+      // A gateway response takes effect with the next API deployment; the deployment waits for the methods.
+      const responseIds = ofType('AWS::ApiGateway::GatewayResponse').map(([id]) => id);
+      const methods = ofType('AWS::ApiGateway::Method');
+      expect(methods.length).toBeGreaterThan(0);
+      for (const [id, method] of methods) expect(asArray(method.DependsOn), id).toEqual(expect.arrayContaining(responseIds));
+      const deployments = ofType('AWS::ApiGateway::Deployment');
+      expect(deployments).toHaveLength(1);
+      expect(asArray(deployments[0]![1].DependsOn).sort()).toEqual(methods.map(([id]) => id).sort());
+    });
+
     it('has exactly the three methods, each with its function and its protection', () => {
       const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => {
         const properties = m.Properties!;
@@ -421,6 +512,26 @@ describe(`sls package --stage ${STAGE}`, () => {
         expect(resource(referencedLogicalId(key.KeyId)!, 'AWS::ApiGateway::ApiKey').Properties!.Enabled).toBe(true);
       }
     });
+  });
+
+  describe('cfn-lint', () => {
+    it.skipIf(cfnLintVersion === undefined)(
+      `${cfnLintVersion ?? 'cfn-lint (SKIPPED: not installed; `pip install cfn-lint` to run this check)'} reports no error-level finding on the packaged template; warnings only as accepted`,
+      async () => {
+        const file = join(result.dir, 'cloudformation-template-update-stack.json');
+        // Exit codes are a bit mask (2 errors, 4 warnings, 8 informational): read the findings, not the code.
+        const run = spawnSync('cfn-lint', ['--format', 'json', file], { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+        expect(run.error).toBeUndefined();
+        expect([0, 2, 4, 6, 8, 10, 12, 14], `cfn-lint could not lint the template: ${run.stderr}`).toContain(run.status);
+        const findings = JSON.parse(run.stdout || '[]') as CfnLintFinding[];
+        const describe = (f: CfnLintFinding) => `${f.Rule.Id} ${f.Message} at ${(f.Location?.Path ?? []).join('/')}`;
+        expect(findings.filter((f) => f.Level === 'Error').map(describe)).toEqual([]);
+        expect(findings.filter((f) => f.Level === 'Warning' && !(f.Rule.Id in ACCEPTED_CFN_LINT_WARNINGS)).map(describe)).toEqual([]);
+        const warnings = findings.filter((f) => f.Level === 'Warning');
+        console.info(`${cfnLintVersion}: 0 errors, ${warnings.length} accepted warnings (${[...new Set(warnings.map((f) => f.Rule.Id))].join(', ') || 'none'})`);
+      },
+      150_000,
+    );
   });
 
   describe('per-stage parameters', () => {

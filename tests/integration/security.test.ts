@@ -41,7 +41,7 @@ describe('API key (LOCAL_API_KEY) on the private routes', () => {
   ])('POST /orders %s -> 403, nothing started', async (_, key) => {
     const before = stack.current.executions.list().length;
     const answer = await request('POST', '/orders', { body: order(0, 'tok_mastercard'), key });
-    expect(answer).toEqual({ status: 403, body: { message: 'Forbidden' } });
+    expect(answer).toEqual({ status: 403, body: { error: 'InvalidApiKey', message: 'Forbidden' } });
     expect(stack.current.executions.list().length).toBe(before);
   });
 
@@ -50,8 +50,8 @@ describe('API key (LOCAL_API_KEY) on the private routes', () => {
     expect(accepted.status).toBe(202);
     const orderId = accepted.body.orderId as string;
     await stack.current.waitForExecution(orderId);
-    expect(await request('GET', `/orders/${orderId}`, { key: null })).toEqual({ status: 403, body: { message: 'Forbidden' } });
-    expect(await request('GET', `/orders/${orderId}`, { key: 'wrong' })).toEqual({ status: 403, body: { message: 'Forbidden' } });
+    expect(await request('GET', `/orders/${orderId}`, { key: null })).toEqual({ status: 403, body: { error: 'InvalidApiKey', message: 'Forbidden' } });
+    expect(await request('GET', `/orders/${orderId}`, { key: 'wrong' })).toEqual({ status: 403, body: { error: 'InvalidApiKey', message: 'Forbidden' } });
     const seen = await request('GET', `/orders/${orderId}`);
     expect(seen.status).toBe(200);
     expect(seen.body).toMatchObject({ orderId, status: 'CONFIRMED' });
@@ -70,12 +70,13 @@ describe('API key (LOCAL_API_KEY) on the private routes', () => {
       key,
       headers,
     });
-    expect(answer).toEqual({ status: 403, body: { message: 'Missing Authentication Token' } });
+    expect(answer).toEqual({ status: 403, body: { error: 'MissingAuthenticationToken', message: 'Missing Authentication Token' } });
   });
 
-  it('an unknown route is API Gateway\'s 403 too, key or not', async () => {
-    expect((await request('DELETE', '/orders/x')).status).toBe(403);
-    expect((await request('GET', '/admin')).status).toBe(403);
+  it('an unknown route is API Gateway\'s 403 too, key or not, in the service\'s error shape', async () => {
+    const missingToken = { status: 403, body: { error: 'MissingAuthenticationToken', message: 'Missing Authentication Token' } };
+    expect(await request('DELETE', '/orders/x')).toEqual(missingToken);
+    expect(await request('GET', '/admin', { key: null })).toEqual(missingToken);
   });
 });
 

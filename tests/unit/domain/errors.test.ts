@@ -10,6 +10,7 @@ import {
   PayloadTooLarge,
   PaymentDeclined,
   TransientError,
+  UnexpectedPaymentResponse,
   UnsupportedMediaType,
   ValidationError,
   allErrorClasses,
@@ -27,6 +28,7 @@ describe('error classes', () => {
     [MalformedJson, 'MalformedJson', 400],
     [UnsupportedMediaType, 'UnsupportedMediaType', 415],
     [PayloadTooLarge, 'PayloadTooLarge', 413],
+    [UnexpectedPaymentResponse, 'UnexpectedPaymentResponse', 502],
   ] as const)('%o is named %s and answers %s', (ErrorClass, name, status) => {
     const error = new ErrorClass('message', [{ path: 'x', message: 'y' }]);
     expect(error).toBeInstanceOf(DomainError);

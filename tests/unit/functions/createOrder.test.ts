@@ -59,7 +59,7 @@ describe('POST /orders (createOrder)', () => {
       executionArn: executionArn(body.orderId),
       links: { self: `/orders/${body.orderId}` },
     });
-    expect(response.headers).toMatchObject({ location: `/orders/${body.orderId}`, 'content-type': 'application/json; charset=utf-8' });
+    expect(response.headers).toMatchObject({ location: `/orders/${body.orderId}`, 'content-type': 'application/json' });
   });
 
   it('starts the execution named after the order with the canonical JSON input', async () => {

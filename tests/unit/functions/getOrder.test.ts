@@ -57,7 +57,7 @@ describe('GET /orders/{orderId} (getOrder)', () => {
     ddbMock.on(GetCommand).resolves({});
     const response = await get('ord-404');
     expect(response.statusCode).toBe(404);
-    expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8' });
+    expect(response.headers).toMatchObject({ 'content-type': 'application/json' });
     expect(bodyOf(response)).toEqual({ error: 'NotFound', message: 'No order ord-404' });
   });
 

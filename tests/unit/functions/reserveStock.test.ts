@@ -1,13 +1,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../../functions/reserveStock/handler.ts';
-import { OrderStateConflict, OutOfStock, TransientError } from '../../../domain/errors.ts';
+import { OrderStateConflict, OutOfStock, TransientError, UnexpectedPaymentResponse } from '../../../domain/errors.ts';
 import { MUG, storedOrder } from '../support/fixtures.ts';
 import { rejectionOf, ddbMock, resetAwsMocks, transactionCanceled } from '../support/aws.ts';
 import { lambdaContext } from '../support/lambda.ts';
 
-const reserve = (orderId: string) => handler({ orderId }, lambdaContext('order-pipeline-test-reserveStock'));
-const approved = storedOrder('ord-1', 'PAYMENT_APPROVED');
+const payment = { authorizationId: 'auth_1', status: 'AUTHORIZED' as const, amount: 20480, currency: 'BRL' };
+/** What ValidatePayment received from POST /payments/validate, as UpdateStock passes it on. */
+const paymentResponse: unknown = { ...payment };
+const NO_RESPONSE = Symbol('no paymentResponse key');
+const reserve = (orderId: string, response: unknown = paymentResponse) =>
+  handler(response === NO_RESPONSE ? { orderId } : { orderId, paymentResponse: response }, lambdaContext('order-pipeline-test-reserveStock'));
+const approved = storedOrder('ord-1', 'PAYMENT_APPROVED', { payment });
 
 beforeEach(() => {
   resetAwsMocks();
@@ -45,6 +50,25 @@ describe('UpdateStock (reserveStock)', () => {
   it('fails with TransientError when DynamoDB throttles the transaction', async () => {
     ddbMock.on(TransactWriteCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     await expect(reserve('ord-1')).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it.each([
+    ['a string body', 'APPROVED'],
+    ['another authorization', { ...payment, authorizationId: 'auth_2' }],
+    ['another amount', { ...payment, amount: 1 }],
+    ['null', null],
+    ['nothing (the definition passed no paymentResponse)', NO_RESPONSE],
+  ])('fails with UnexpectedPaymentResponse for %s, before taking any stock', async (_what, response) => {
+    const error = await rejectionOf(reserve('ord-1', response));
+    expect(error).toBeInstanceOf(UnexpectedPaymentResponse);
+    expect(error.name).toBe('UnexpectedPaymentResponse');
+    expect(ddbMock).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('does not check the payment of an order past PAYMENT_APPROVED (a re-run finds its reservation)', async () => {
+    ddbMock.on(TransactWriteCommand).rejects(transactionCanceled(['None', 'None', 'ConditionalCheckFailed']));
+    ddbMock.on(GetCommand).resolves({ Item: { ...approved, status: 'CONFIRMED', stockReservation: { status: 'RESERVED', lines: [], at: 'x' } } });
+    await expect(reserve('ord-1', NO_RESPONSE)).resolves.toEqual({ orderId: 'ord-1', reservation: 'already' });
   });
 
   it('fails with OrderStateConflict when the order does not exist', async () => {

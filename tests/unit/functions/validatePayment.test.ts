@@ -46,6 +46,11 @@ describe('POST /payments/validate (validatePayment)', () => {
     const response = await validate(paymentRequest());
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toEqual({ authorizationId: AUTH_ID, status: 'AUTHORIZED', amount: 20480, currency: 'BRL' });
+    // Exactly application/json: the state machine reads this answer through the API Gateway integration, which
+    // hands over a JSON object body as an object (AWS-recorded runs, LocalStack snapshot
+    // tests/aws/services/stepfunctions/v2/services/test_apigetway_task_service.snapshot.json); nothing says what a
+    // `; charset=...` suffix would do.
+    expect(response.headers?.['content-type']).toBe('application/json');
     expect(ddbMock).toHaveReceivedCommandWith(PutCommand, {
       TableName: PAYMENTS,
       Item: expect.objectContaining({ authorizationId: AUTH_ID, orderId: 'ord-1', amount: 20480, status: 'AUTHORIZED' }),
@@ -68,6 +73,7 @@ describe('POST /payments/validate (validatePayment)', () => {
   ])('answers 402 PaymentDeclined for %s (the workflow catches ApiGateway.402) and writes nothing', async (token, message) => {
     const response = await validate(paymentRequest({ token }));
     expect(response.statusCode).toBe(402);
+    expect(response.headers?.['content-type']).toBe('application/json');
     expect(bodyOf(response)).toEqual({ error: 'PaymentDeclined', message });
     expect(ddbMock).not.toHaveReceivedAnyCommand();
   });
@@ -75,7 +81,7 @@ describe('POST /payments/validate (validatePayment)', () => {
   it('answers 503 TransientError with retry-after for a processing error (the workflow retries ApiGateway.503)', async () => {
     const response = await validate(paymentRequest({ token: 'tok_chargeDeclinedProcessingError' }));
     expect(response.statusCode).toBe(503);
-    expect(response.headers).toMatchObject({ 'retry-after': '1' });
+    expect(response.headers).toMatchObject({ 'retry-after': '1', 'content-type': 'application/json' });
     expect(bodyOf(response).error).toBe('TransientError');
     expect(ddbMock).not.toHaveReceivedAnyCommand();
   });

@@ -112,7 +112,7 @@ describe('json', () => {
   it('answers JSON that is never cached, with extra headers', () => {
     expect(json(202, { a: 1 }, { location: '/x' })).toEqual({
       statusCode: 202,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', location: '/x' },
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store', location: '/x' },
       body: '{"a":1}',
     });
   });

@@ -40,7 +40,7 @@ describe('httpEndpoint', () => {
   ])('answers %s with its status and the one error shape', async (error, status) => {
     const response = await failingEndpoint(error)(apiEvent(), lambdaContext());
     expect(response.statusCode).toBe(status);
-    expect(response.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8' });
+    expect(response.headers).toMatchObject({ 'content-type': 'application/json' });
     expect(bodyOf(response)).toEqual({
       error: error.name,
       message: error.message,
