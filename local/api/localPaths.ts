@@ -23,6 +23,7 @@ function executionView(record: ExecutionRecord) {
     ...(record.output !== undefined ? { output: parse(record.output) } : {}),
     ...(record.error !== undefined ? { error: record.error } : {}),
     ...(record.cause !== undefined ? { cause: record.cause } : {}),
+    // The one history format: GetExecutionHistory's events (ISO timestamps here; the AWS endpoint sends epoch seconds).
     history: record.history,
   };
 }

@@ -1,45 +1,46 @@
-// The AWS endpoint the handlers' SDK clients are pointed at (AWS_ENDPOINT_URL_SFN / _SNS, and AWS_ENDPOINT_URL as a
-// catch-all so nothing can reach real AWS): Step Functions over the local engine, SNS Publish into the outbox.
+// The local AWS endpoint: one URL (AWS_ENDPOINT_URL) for the handlers' SDK clients and for the user's own tools
+// (AWS CLI, SDKs, `sls invoke stepf`). Requests are told apart the way AWS's protocols mark them:
+// - awsJson1_0: X-Amz-Target `AWSStepFunctions.*` (Step Functions) or `DynamoDB_20120810.*` (to DynamoDB Local);
+// - awsQuery: a form body whose SigV4 signing service, or else its `Version`, names SNS or CloudFormation.
+// Anything else gets an AWS-shaped error naming what is emulated: never a crash, never a hang.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import {
-  describeExecutionResponse,
-  parseForm,
-  parseJsonBody,
-  parsePublish,
-  publishResponseXml,
-  queryErrorXml,
-  sfnErrorBody,
-  sfnOperation,
-  signingService,
-  startExecutionResponse,
-  WireError,
-} from './wire.ts';
-import { StepFunctionsError } from '../engine/executions.ts';
-import { TopicNotFoundError, type Outbox } from '../stack/outbox.ts';
-import type { LocalStepFunctions } from '../engine/stepFunctions.ts';
+import { CLOUDFORMATION_API_VERSION, CLOUDFORMATION_XMLNS, type CloudFormationApi } from './cloudFormation.ts';
+import { DYNAMODB_TARGET_PREFIX, type DynamoDbForwarder } from './dynamodb.ts';
+import { AwsError, jsonErrorReply, jsonOperation, jsonReply, parseForm, parseJsonBody, queryErrorReply, signingService, type Reply } from './protocol.ts';
+import { SNS_API_VERSION, SNS_XMLNS, type SnsApi } from './sns.ts';
+import { SFN_TARGET_PREFIX, type StepFunctionsApi } from './stepFunctions.ts';
 
-interface Reply {
-  status: number;
-  contentType: string;
-  body: string;
-  headers?: Record<string, string>;
+/** The largest request body read: Step Functions' 256 KiB input plus its envelope, with room for DynamoDB's 16 MiB batches. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+export const EMULATED = 'Step Functions, SNS (Publish, ListTopics), CloudFormation (DescribeStacks) and DynamoDB (DynamoDB Local)';
+
+/** The line to paste into a shell so that AWS tools talk to the local endpoint (AWS_DEFAULT_REGION: the AWS CLI v1 reads it). */
+export function awsEnvironmentLine(url: string, region: string, accessKeyId: string): string {
+  return `export AWS_ENDPOINT_URL=${url} AWS_REGION=${region} AWS_DEFAULT_REGION=${region} AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=local`;
 }
 
-export class AwsEndpoints {
+export interface AwsServices {
+  stepFunctions: StepFunctionsApi;
+  sns: SnsApi;
+  cloudFormation: CloudFormationApi;
+  /** Absent until DynamoDB Local is known (tests may run the endpoint without it). */
+  dynamodb?: DynamoDbForwarder;
+}
+
+export class AwsEndpoint {
   private server: Server | undefined;
   url = '';
 
-  constructor(
-    private readonly stepFunctions: LocalStepFunctions,
-    private readonly outbox: Outbox,
-  ) {}
+  constructor(private readonly services: AwsServices) {}
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     const server = createServer((req, res) => void this.serve(req, res));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        reject(error.code === 'EADDRINUSE' ? new Error(`AWS endpoint port ${port} on ${host} is in use; pick another with --aws-port N`) : error);
+      });
       server.listen(port, host, () => resolve());
     });
     const address = server.address();
@@ -57,85 +58,58 @@ export class AwsEndpoints {
     });
   }
 
-  /** Answers one request (exported for tests: method, headers lower-cased, body text). */
-  answer(headers: Record<string, string | undefined>, body: string): Reply {
+  /** Answers one request: headers lower-cased, body as text (exported for tests). */
+  async answer(method: string, headers: Record<string, string | undefined>, body: string): Promise<Reply> {
     const requestId = randomUUID();
-    const operation = sfnOperation(headers['x-amz-target']);
-    if (operation !== undefined) return this.stepFunctionsReply(operation, body, requestId);
+    const target = headers['x-amz-target'];
+    const sfnOperation = jsonOperation(target, SFN_TARGET_PREFIX);
+    if (sfnOperation !== undefined) {
+      try {
+        return jsonReply(200, this.services.stepFunctions.call(sfnOperation, parseJsonBody(body)), requestId);
+      } catch (error) {
+        if (error instanceof AwsError) return jsonErrorReply(error, requestId);
+        return jsonErrorReply(new AwsError('InternalFailure', (error as Error).message, 500, 'Receiver'), requestId);
+      }
+    }
+    if (jsonOperation(target, DYNAMODB_TARGET_PREFIX) !== undefined) {
+      if (this.services.dynamodb) return this.services.dynamodb.forward(headers, body, requestId);
+      return jsonErrorReply(new AwsError('UnknownOperationException', 'DynamoDB Local is not running behind this endpoint'), requestId);
+    }
     const service = signingService(headers.authorization);
-    const form = (headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? parseForm(body) : undefined;
-    if (form && (service === 'sns' || (service === undefined && form.get('Version') === '2010-03-31'))) {
-      return this.snsReply(form, requestId);
-    }
-    return {
-      status: 400,
-      contentType: 'application/json',
-      headers: { 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': 'UnknownOperationException' },
-      body: JSON.stringify({
-        __type: 'UnknownOperationException',
-        message: `The local stack does not emulate ${service ?? 'this service'}${headers['x-amz-target'] ? ` (${headers['x-amz-target']})` : ''}; only Step Functions, SNS Publish and DynamoDB (DynamoDB Local) are local.`,
-      }),
-    };
-  }
-
-  private stepFunctionsReply(operation: string, body: string, requestId: string): Reply {
-    const json = (status: number, payload: string, errorType?: string): Reply => ({
-      status,
-      contentType: 'application/x-amz-json-1.0',
-      headers: { 'x-amzn-RequestId': requestId, ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}) },
-      body: payload,
-    });
-    try {
-      const request = parseJsonBody(body);
-      switch (operation) {
-        case 'StartExecution': {
-          const { record } = this.stepFunctions.startExecution({
-            ...(typeof request.stateMachineArn === 'string' ? { stateMachineArn: request.stateMachineArn } : {}),
-            ...(typeof request.name === 'string' ? { name: request.name } : {}),
-            ...(typeof request.input === 'string' ? { input: request.input } : {}),
-          });
-          return json(200, JSON.stringify(startExecutionResponse(record)));
-        }
-        case 'DescribeExecution': {
-          if (typeof request.executionArn !== 'string') throw new WireError('InvalidArn', 'Invalid Arn: executionArn is required');
-          return json(200, JSON.stringify(describeExecutionResponse(this.stepFunctions.describeExecution(request.executionArn))));
-        }
-        default:
-          throw new WireError('UnknownOperationException', `The local stack does not emulate Step Functions ${operation}`);
+    const isForm = (headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    if (method === 'POST' && isForm) {
+      const form = parseForm(body);
+      const version = form.get('Version');
+      if (service === 'sns' || (service === undefined && version === SNS_API_VERSION)) return this.services.sns.answer(form, requestId);
+      if (service === 'cloudformation' || (service === undefined && version === CLOUDFORMATION_API_VERSION)) {
+        return this.services.cloudFormation.answer(form, requestId);
       }
-    } catch (error) {
-      if (error instanceof StepFunctionsError || error instanceof WireError) {
-        return json(error instanceof StepFunctionsError ? error.statusCode : error.statusCode, sfnErrorBody(error.name, error.message), error.name);
-      }
-      return json(500, sfnErrorBody('InternalFailure', (error as Error).message), 'InternalFailure');
+      const xmlns = service === 'sns' ? SNS_XMLNS : CLOUDFORMATION_XMLNS;
+      return queryErrorReply(new AwsError('InvalidAction', `The local stack does not emulate ${service ?? 'this service'}; it emulates ${EMULATED}`), xmlns, requestId);
     }
-  }
-
-  private snsReply(form: Map<string, string>, requestId: string): Reply {
-    const xml = (status: number, body: string): Reply => ({
-      status,
-      contentType: 'text/xml',
-      headers: { 'x-amzn-RequestId': requestId },
-      body,
-    });
-    try {
-      const action = form.get('Action');
-      if (action !== 'Publish') throw new WireError('InvalidAction', `The local stack does not emulate SNS ${action ?? '(no Action)'}; only Publish`);
-      const published = this.outbox.publish(parsePublish(form));
-      return xml(200, publishResponseXml(published.messageId, requestId));
-    } catch (error) {
-      if (error instanceof WireError) return xml(error.statusCode, queryErrorXml(error, requestId));
-      if (error instanceof TopicNotFoundError) return xml(404, queryErrorXml(new WireError('NotFound', error.message, 404), requestId));
-      return xml(500, queryErrorXml(new WireError('InternalError', (error as Error).message, 500, 'Receiver'), requestId));
-    }
+    return jsonErrorReply(
+      new AwsError('UnknownOperationException', `The local stack does not emulate ${service ?? target ?? 'this request'}; it emulates ${EMULATED}`),
+      requestId,
+    );
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
-    const reply = this.answer(headers, Buffer.concat(chunks).toString('utf8'));
+    let reply: Reply;
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_REQUEST_BYTES) throw new AwsError('RequestEntityTooLarge', `Request body over ${MAX_REQUEST_BYTES} bytes`, 413);
+        chunks.push(chunk as Buffer);
+      }
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
+      reply = await this.answer(req.method ?? 'GET', headers, Buffer.concat(chunks).toString('utf8'));
+    } catch (error) {
+      const aws = error instanceof AwsError ? error : new AwsError('InternalFailure', (error as Error).message, 500, 'Receiver');
+      reply = jsonErrorReply(aws, randomUUID());
+    }
     const body = Buffer.from(reply.body, 'utf8');
     res.writeHead(reply.status, { 'Content-Type': reply.contentType, 'Content-Length': String(body.length), ...reply.headers });
     res.end(body);

@@ -1,29 +1,45 @@
-// npm start [-- --port N] [--seed FILE] [--persist DIR]: the whole pipeline on this laptop until Ctrl-C.
+// npm start [-- --port N] [--aws-port N] [--seed FILE] [--persist DIR]: the whole pipeline on this laptop until Ctrl-C.
 import { formatMoney } from '../../domain/money.ts';
+import { awsEnvironmentLine } from '../aws/endpoint.ts';
 import { findJava, JAVA_MISSING_MESSAGE } from '../stack/dynamodbLocal.ts';
-import { DEFAULT_PORT, startLocalStack, type InventoryItem, type LocalStack } from '../stack/stack.ts';
+import { DEFAULT_AWS_PORT, DEFAULT_PORT, startLocalStack, type InventoryItem, type LocalStack } from '../stack/stack.ts';
 import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
-const USAGE = 'usage: npm start [-- --port N] [--seed FILE] [--persist DIR]';
+const USAGE = 'usage: npm start [-- --port N] [--aws-port N] [--seed FILE] [--persist DIR]';
 
 const fail: Fail = commandFailure('npm start');
 
-function parseFlags(): { port?: number; seedFile?: string; persistDir?: string } {
+interface StartFlags {
+  port?: number;
+  awsPort: number;
+  seedFile?: string;
+  persistDir?: string;
+}
+
+function portFlag(flag: string, value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) fail(`${flag} must be a number from 0 to 65535, got "${value}"`, 2);
+  return Number(value);
+}
+
+function parseFlags(): StartFlags {
   const values = parseStrictFlags(
-    { port: { type: 'string' }, seed: { type: 'string' }, persist: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    {
+      port: { type: 'string' },
+      'aws-port': { type: 'string' },
+      seed: { type: 'string' },
+      persist: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     USAGE,
     fail,
   );
   if (values.help) {
-    process.stdout.write(`${USAGE}\n  --port N       HTTP port on 127.0.0.1 (default PORT or ${DEFAULT_PORT})\n  --seed FILE    catalog seed (default local/seed/catalog.json)\n  --persist DIR  keep DynamoDB data, the outbox and executions in DIR between runs\n  LOCAL_API_KEY  when set, private routes need this x-api-key\n`);
+    process.stdout.write(`${USAGE}\n  --port N       HTTP port on 127.0.0.1 (default PORT or ${DEFAULT_PORT})\n  --aws-port N   the local AWS endpoint's port on 127.0.0.1 (default ${DEFAULT_AWS_PORT}; 0 picks a free one)\n  --seed FILE    catalog seed (default local/seed/catalog.json)\n  --persist DIR  keep DynamoDB data, the outbox and executions in DIR between runs\n  LOCAL_API_KEY  when set, private routes need this x-api-key\n`);
     process.exit(0);
   }
-  const out: { port?: number; seedFile?: string; persistDir?: string } = {};
+  const out: StartFlags = { awsPort: values['aws-port'] === undefined ? DEFAULT_AWS_PORT : portFlag('--aws-port', values['aws-port']) };
   const port = values.port ?? process.env.PORT;
-  if (port !== undefined) {
-    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) fail(`--port must be a number from 0 to 65535, got "${port}"`, 2);
-    out.port = Number(port);
-  }
+  if (port !== undefined) out.port = portFlag('--port', port);
   if (values.seed !== undefined) {
     if (values.seed === '') fail('--seed needs a file', 2);
     out.seedFile = values.seed;
@@ -65,6 +81,10 @@ function banner(stack: LocalStack, inventory: InventoryItem[], persistDir: strin
     `  curl -s ${stack.url}/orders/<orderId>${apiKey ? ` -H 'x-api-key: ${apiKey}'` : ''}`,
     `  curl -s ${stack.url}/_local/executions/<orderId>    # state-by-state history`,
     `  curl -s ${stack.url}/_local/outbox                  # notifications (SNS goes here)`,
+    '',
+    `AWS endpoint (Step Functions, CloudFormation, SNS, DynamoDB) on ${stack.awsEndpoint}: for the AWS CLI, SDKs and sls invoke stepf,`,
+    `  ${awsEnvironmentLine(stack.awsEndpoint, stack.resolver.region, stack.accessKeyId)}`,
+    `  npx sls invoke stepf --name ${stack.stateMachineKey} --path examples/order.json --stage ${stack.resolver.stage}`,
     '',
     apiKey ? 'Private routes need the x-api-key above (LOCAL_API_KEY).' : 'API keys are not checked (set LOCAL_API_KEY=... to require one on private routes).',
     'Ctrl-C stops everything.',

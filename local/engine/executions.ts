@@ -18,6 +18,7 @@ export interface ExecutionRecord {
   cause?: string;
   startDate: Date;
   stopDate?: Date;
+  /** GetExecutionHistory's events, in AWS order (ids from 1). */
   history: HistoryEvent[];
 }
 
@@ -39,6 +40,18 @@ export function validateExecutionName(name: string): void {
   if (name.length < 1 || name.length > 80 || /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u.test(name)) {
     throw new StepFunctionsError('InvalidName', `Invalid Name: '${name}'`);
   }
+}
+
+function isHistoryEvent(value: unknown): value is HistoryEvent {
+  const event = value as Partial<HistoryEvent> | null;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    typeof event.id === 'number' &&
+    typeof event.previousEventId === 'number' &&
+    typeof event.timestamp === 'string' &&
+    typeof event.type === 'string'
+  );
 }
 
 export class ExecutionRegistry {
@@ -93,14 +106,18 @@ export class ExecutionRegistry {
     return { record, isNew: true };
   }
 
-  finish(name: string, outcome: { status: Exclude<ExecutionStatus, 'RUNNING'>; output?: string; error?: string; cause?: string }): void {
+  /** Closes a RUNNING execution; `stopDate` defaults to now (StopExecution passes the date it answered with). */
+  finish(
+    name: string,
+    outcome: { status: Exclude<ExecutionStatus, 'RUNNING'>; output?: string; error?: string; cause?: string; stopDate?: Date },
+  ): void {
     const record = this.byName.get(name);
     if (!record || record.status !== 'RUNNING') return;
     record.status = outcome.status;
     if (outcome.output !== undefined) record.output = outcome.output;
     if (outcome.error !== undefined) record.error = outcome.error;
     if (outcome.cause !== undefined) record.cause = outcome.cause;
-    record.stopDate = new Date();
+    record.stopDate = outcome.stopDate ?? new Date();
     this.save();
     for (const resolve of this.waiters.get(name) ?? []) resolve(record);
     this.waiters.delete(name);
@@ -131,14 +148,21 @@ export class ExecutionRegistry {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new Error(`cannot read executions ${file}: ${(error as Error).message}`);
     }
-    for (const raw of data as Array<ExecutionRecord & { startDate: string; stopDate?: string }>) {
+    if (!Array.isArray(data)) throw new Error(`cannot read executions ${file}: not a list of executions`);
+    data.forEach((raw: ExecutionRecord & { startDate: string; stopDate?: string; history?: unknown }, index) => {
+      if (typeof raw?.name !== 'string' || typeof raw.status !== 'string' || Number.isNaN(Date.parse(raw.startDate))) {
+        throw new Error(`cannot read executions ${file}: entry ${index + 1} has no name, status or startDate`);
+      }
       const record: ExecutionRecord = {
         ...raw,
         startDate: new Date(raw.startDate),
         ...(raw.stopDate ? { stopDate: new Date(raw.stopDate) } : {}),
+        // Files written before the history took AWS's format hold other events: they cannot be converted (they
+        // never had the task events), so such an execution keeps no history.
+        history: Array.isArray(raw.history) && raw.history.every(isHistoryEvent) ? raw.history : [],
       };
       this.byName.set(record.name, record);
-    }
+    });
   }
 
   save(): void {

@@ -3,18 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { CloudFormationResolver, LocalStateMachineTarget } from '../stack/cloudFormation.ts';
-import {
-  assertUniqueStateNames,
-  bridgeEngineGaps,
-  resolveDefinition,
-  retryIntervalOverridesFor,
-  stateTypes,
-  taskStates,
-  type Definition,
-} from './definition.ts';
-import { formatTraceLine, HistoryBuilder, type EngineEvent } from './executionHistory.ts';
+import { assertUniqueStateNames, bridgeEngineGaps, resolveDefinition, retryIntervalOverridesFor, taskStates, type Definition } from './definition.ts';
+import { formatTraceLine, HistoryBuilder, stateInfos, type EngineEvent, type StateInfo } from './executionHistory.ts';
 import { ExecutionRegistry, StepFunctionsError, type ExecutionRecord } from './executions.ts';
-import { buildTaskHandlers, type JsonValue, type TaskDeps } from './taskResources.ts';
+import { buildTaskHandlers, type JsonValue, type TaskDeps, type TaskHandler } from './taskResources.ts';
 
 /** Step Functions' limit on an execution's input. */
 const MAX_INPUT_BYTES = 256 * 1024;
@@ -28,7 +20,7 @@ export interface LocalStepFunctionsOptions {
   target: LocalStateMachineTarget;
   deps: Omit<TaskDeps, 'stateMachineRoleArn'>;
   registry?: ExecutionRegistry;
-  /** Receives one line per state event; omit to stay quiet. */
+  /** Receives one trace line per history event worth a line; omit to stay quiet. */
   trace?: (line: string) => void;
   /** Milliseconds to wait before each retry: a number for every state with a Retry, or per state. Default: as declared. */
   retryIntervalOverrides?: RetryIntervalOverrides;
@@ -39,6 +31,40 @@ export interface StartExecutionInput {
   name?: string;
   /** JSON text, as the StartExecution API takes it. Default "{}". */
   input?: string;
+}
+
+export interface StopExecutionInput {
+  error?: string;
+  cause?: string;
+}
+
+/**
+ * What a task handler is refused with once its execution is stopping (a retry wait the abort cut short). Nothing
+ * may retry or catch it: the engine then winds the aborted run down without starting another task.
+ */
+export class ExecutionStoppedError extends Error {
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+  constructor(executionArn: string) {
+    super(`execution ${executionArn} was stopped`);
+    this.name = 'ExecutionStopped';
+  }
+}
+
+/**
+ * Resolves once everything already queued has run. The engine reports its events through an async generator that
+ * runs on promise callbacks; a task handler that waits for this knows that every event the engine dispatched before
+ * calling it is in the history, so its own events land in the true order.
+ */
+function engineEventsDelivered(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+interface RunningExecution {
+  abort: () => void;
+  done: Promise<void>;
+  history: HistoryBuilder;
+  stopDate?: Date;
 }
 
 /**
@@ -71,21 +97,23 @@ export class LocalStepFunctions {
   readonly definition: Definition;
   readonly registry: ExecutionRegistry;
   private readonly engine: StateMachine;
-  private readonly handlers: ReturnType<typeof buildTaskHandlers>;
-  private readonly types: Map<string, string>;
+  private readonly handlers: Record<string, TaskHandler>;
+  private readonly states: Map<string, StateInfo>;
+  private readonly region: string;
   private readonly retryOverrides: Record<string, number | number[]> | undefined;
-  private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  private readonly running = new Map<string, RunningExecution>();
 
   constructor(private readonly options: LocalStepFunctionsOptions) {
     const { resolver, target } = options;
     this.stateMachineArn = target.arn;
     this.name = target.name;
+    this.region = resolver.region;
     this.roleArn = `arn:aws:iam::${resolver.accountId}:role/${resolver.service}-${resolver.stage}-${target.logicalId}Role`;
     this.definition = resolveDefinition(options.definition, resolver, `stepFunctions.stateMachines.${target.key}.definition`);
     assertUniqueStateNames(this.definition);
     const tasks = taskStates(this.definition);
     const bridged = bridgeEngineGaps(this.definition);
-    this.types = stateTypes(this.definition);
+    this.states = stateInfos(this.definition);
     this.handlers = buildTaskHandlers(tasks, bridged.shimmedFailStates, { ...options.deps, stateMachineRoleArn: this.roleArn });
     this.engine = new StateMachine(bridged.definition as unknown as StateMachineDefinition);
     const overrides = options.retryIntervalOverrides;
@@ -119,23 +147,82 @@ export class LocalStepFunctions {
     return record;
   }
 
+  /**
+   * StopExecution: the execution ends ABORTED, its history with ExecutionAborted (carrying `error`/`cause`), and no
+   * task starts after this call. The status changes once the engine has wound down, which takes only promise
+   * callbacks, not I/O: `waitForExecution` resolves with the full history. An execution that already ended is left as
+   * it is and its stopDate returned (the API reference lists no error for it).
+   */
+  stopExecution(executionArn: string, request: StopExecutionInput = {}): { stopDate: Date } {
+    const record = this.describeExecution(executionArn);
+    const running = this.running.get(record.name);
+    if (record.status !== 'RUNNING' || !running) return { stopDate: record.stopDate ?? new Date() };
+    if (!running.stopDate) {
+      running.stopDate = new Date();
+      running.history.requestStop(request);
+      running.abort();
+    }
+    return { stopDate: running.stopDate };
+  }
+
   waitForExecution(name: string, timeoutMs?: number): Promise<ExecutionRecord> {
     return this.registry.waitFor(name, timeoutMs);
   }
 
-  /** Aborts running executions (they end ABORTED) and waits for them to settle. */
+  /** Stops every running execution (each ends ABORTED, as StopExecution would) and waits for them to settle. */
   async stop(): Promise<void> {
-    const running = [...this.running.values()];
-    for (const execution of running) execution.abort();
-    await Promise.all(running.map((execution) => execution.done));
+    const running = [...this.running.entries()];
+    for (const [name] of running) this.stopExecution(this.registry.executionArn(name));
+    await Promise.all(running.map(([, execution]) => execution.done));
+  }
+
+  /** This execution's task handlers: each reports its call and result to the history, and none runs once the execution is stopping. */
+  private handlersFor(record: ExecutionRecord, history: HistoryBuilder): Record<string, TaskHandler> {
+    const handlers: Record<string, TaskHandler> = {};
+    for (const [state, handler] of Object.entries(this.handlers)) {
+      // A bridged Fail state stays a Fail state in the history: no task events.
+      if (this.states.get(state)?.type !== 'Task') {
+        handlers[state] = handler;
+        continue;
+      }
+      handlers[state] = async (input) => {
+        await engineEventsDelivered();
+        const attempt = history.taskCalled(state, input);
+        if (!attempt) throw new ExecutionStoppedError(record.executionArn);
+        let output: JsonValue;
+        try {
+          output = await handler(input);
+        } catch (error) {
+          history.taskFailed(attempt, error);
+          throw error;
+        }
+        history.taskSucceeded(attempt, output);
+        return output;
+      };
+    }
+    return handlers;
   }
 
   private run(record: ExecutionRecord, input: JsonValue): void {
-    const history = new HistoryBuilder(this.types);
+    const trace = this.options.trace;
+    const history = new HistoryBuilder({
+      roleArn: this.roleArn,
+      region: this.region,
+      input: record.input,
+      states: this.states,
+      ...(trace
+        ? {
+            onEvent: (event, note) => {
+              const line = formatTraceLine(record.name, event, note);
+              if (line !== undefined) trace(line);
+            },
+          }
+        : {}),
+    });
     record.history = history.events;
     const execution = this.engine.run(input, {
       overrides: {
-        taskResourceLocalHandlers: this.handlers,
+        taskResourceLocalHandlers: this.handlersFor(record, history),
         ...(this.retryOverrides ? { retryIntervalOverrides: this.retryOverrides } : {}),
       },
       context: {
@@ -144,33 +231,28 @@ export class LocalStepFunctions {
         State: stateContext(),
       },
     });
-    const trace = this.options.trace;
     const consume = (async () => {
-      for await (const event of execution.eventLogs) {
-        const entry = history.add(event as unknown as EngineEvent);
-        trace?.(formatTraceLine(record.name, entry));
-      }
+      for await (const event of execution.eventLogs) history.addEngineEvent(event as unknown as EngineEvent);
     })();
     const done = (async () => {
-      const [outcome] = await Promise.allSettled([execution.result, consume]);
-      if (outcome.status === 'fulfilled') {
-        this.registry.finish(record.name, { status: 'SUCCEEDED', output: JSON.stringify(outcome.value ?? null) });
-      } else {
-        const error = outcome.reason as Error;
-        if (error instanceof ExecutionAbortedError) this.registry.finish(record.name, { status: 'ABORTED' });
-        else if (error instanceof ExecutionTimeoutError) {
-          this.registry.finish(record.name, { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution timed out' });
-        } else {
+      const [result] = await Promise.allSettled([execution.result, consume]);
+      const stopDate = this.running.get(record.name)?.stopDate;
+      // The history's closing event is the outcome; the engine's result only when the history has none.
+      const outcome = history.outcome();
+      if (outcome?.status === 'SUCCEEDED') this.registry.finish(record.name, outcome);
+      else if (outcome) this.registry.finish(record.name, { ...outcome, ...(outcome.status === 'ABORTED' && stopDate ? { stopDate } : {}) });
+      else if (result.status === 'fulfilled') this.registry.finish(record.name, { status: 'SUCCEEDED', output: JSON.stringify(result.value ?? null) });
+      else {
+        const error = result.reason as Error;
+        if (error instanceof ExecutionAbortedError) this.registry.finish(record.name, { status: 'ABORTED', ...(stopDate ? { stopDate } : {}) });
+        else if (error instanceof ExecutionTimeoutError) this.registry.finish(record.name, { status: 'TIMED_OUT', error: 'States.Timeout' });
+        else {
           const cause = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error;
-          this.registry.finish(record.name, {
-            status: 'FAILED',
-            error: cause.name || 'Error',
-            ...(cause.message ? { cause: cause.message } : {}),
-          });
+          this.registry.finish(record.name, { status: 'FAILED', error: cause.name || 'Error', ...(cause.message ? { cause: cause.message } : {}) });
         }
       }
       this.running.delete(record.name);
     })();
-    this.running.set(record.name, { abort: execution.abort, done });
+    this.running.set(record.name, { abort: execution.abort, done, history });
   }
 }

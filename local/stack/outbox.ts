@@ -32,7 +32,7 @@ export class Outbox {
   readonly messages: OutboxMessage[] = [];
 
   constructor(
-    private readonly topics: ReadonlySet<string>,
+    readonly topics: ReadonlySet<string>,
     private readonly print: ((line: string) => void) | undefined,
     private readonly file?: string,
   ) {

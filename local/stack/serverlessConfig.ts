@@ -41,6 +41,13 @@ export interface StateMachineConfig {
   [other: string]: unknown;
 }
 
+/** A template output as written in serverless.yml (intrinsics unresolved). */
+export interface CfnOutput {
+  Value: unknown;
+  Description?: unknown;
+  Export?: { Name?: unknown };
+}
+
 export interface ServerlessConfig {
   service: string | { name: string };
   provider: {
@@ -54,7 +61,7 @@ export interface ServerlessConfig {
   };
   functions?: Record<string, FunctionConfig>;
   stepFunctions?: { stateMachines?: Record<string, StateMachineConfig> };
-  resources?: { Resources?: Record<string, CfnResource>; Outputs?: Record<string, unknown> };
+  resources?: { Resources?: Record<string, CfnResource>; Outputs?: Record<string, CfnOutput> };
   [other: string]: unknown;
 }
 

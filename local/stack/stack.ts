@@ -7,18 +7,24 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import { parseFaults } from '../../lib/faults.ts';
 import { LocalApiGateway } from '../api/apiGateway.ts';
 import { localPaths } from '../api/localPaths.ts';
-import { AwsEndpoints } from '../aws/endpoint.ts';
+import { CloudFormationApi, localStackOutputs, type LocalStackDescription } from '../aws/cloudFormation.ts';
+import { DynamoDbForwarder } from '../aws/dynamodb.ts';
+import { AwsEndpoint } from '../aws/endpoint.ts';
+import { SnsApi } from '../aws/sns.ts';
+import { StepFunctionsApi, type StateMachineDescription } from '../aws/stepFunctions.ts';
 import { CloudFormationResolver } from './cloudFormation.ts';
 import { findJava, JavaMissingError, startDynamoDbLocal, type DynamoDbLocal } from './dynamodbLocal.ts';
 import { ExecutionRegistry, type ExecutionRecord } from '../engine/executions.ts';
 import { LambdaRuntime } from '../engine/lambdaRuntime.ts';
 import { Outbox } from './outbox.ts';
-import { loadServerlessConfig, projectRoot, type ServerlessConfig } from './serverlessConfig.ts';
+import { loadServerlessConfig, projectRoot, type ServerlessConfig, type StateMachineConfig } from './serverlessConfig.ts';
 import { consistencyReport, type ConsistencyReport } from '../consistency/snapshot.ts';
 import { LocalStepFunctions, type RetryIntervalOverrides } from '../engine/stepFunctions.ts';
 import { createTables, loadSeedFile, seedInventory, tableDefinitions, type SeedEntry } from './tables.ts';
 
 export const DEFAULT_PORT = 3000;
+/** The local AWS endpoint's port under `npm start` (the port AWS tools' local setups usually expect). */
+export const DEFAULT_AWS_PORT = 4566;
 export const DEFAULT_SEED_FILE = join(projectRoot, 'local', 'seed', 'catalog.json');
 const INVENTORY_LOGICAL_ID = 'InventoryTable';
 const ORDERS_LOGICAL_ID = 'OrdersTable';
@@ -26,6 +32,8 @@ const ORDERS_LOGICAL_ID = 'OrdersTable';
 export interface LocalStackOptions {
   /** HTTP API port on 127.0.0.1; default PORT or 3000; 0 picks a free one. */
   port?: number;
+  /** The local AWS endpoint's port on 127.0.0.1; default 0 (a free one). `npm start` asks for 4566. */
+  awsPort?: number;
   /** Catalog seed file; default local/seed/catalog.json. */
   seedFile?: string;
   /** Keep DynamoDB data, the outbox and finished executions in this folder between runs. */
@@ -69,8 +77,12 @@ export interface InventoryItem {
 export interface LocalStack {
   url: string;
   port: number;
-  /** The endpoint handlers use for Step Functions and SNS. */
+  /** The local AWS endpoint (Step Functions, SNS, CloudFormation, DynamoDB): the handlers' and the user's tools'. */
   awsEndpoint: string;
+  /** The access key and region the AWS endpoint's callers should use (DynamoDB Local keeps one database per pair). */
+  accessKeyId: string;
+  /** The stepFunctions.stateMachines key this stack runs (what `sls invoke stepf --name` takes). */
+  stateMachineKey: string;
   dynamodbEndpoint: string;
   config: ServerlessConfig;
   resolver: CloudFormationResolver;
@@ -152,6 +164,34 @@ function recordInitialStock(seeded: SeedEntry[], persistDir: string | undefined,
   }
 }
 
+/** DescribeStateMachine's view of the local state machine, from its serverless.yml entry. */
+function stateMachineDescription(
+  engine: LocalStepFunctions,
+  smConfig: StateMachineConfig,
+  resolver: CloudFormationResolver,
+  creationDate: Date,
+): StateMachineDescription {
+  const where = 'stepFunctions.stateMachines';
+  const logging = (smConfig.loggingConfig ?? {}) as { level?: string; includeExecutionData?: boolean; destinations?: unknown[] };
+  const destinations = (logging.destinations ?? []).map((destination) => ({
+    cloudWatchLogsLogGroup: { logGroupArn: String(resolver.resolve(destination, `${where}.loggingConfig.destinations`)) },
+  }));
+  return {
+    stateMachineArn: engine.stateMachineArn,
+    name: engine.name,
+    type: smConfig.type === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+    roleArn: engine.roleArn,
+    definition: JSON.stringify(engine.definition),
+    creationDate,
+    loggingConfiguration: {
+      level: (logging.level ?? 'OFF') as StateMachineDescription['loggingConfiguration']['level'],
+      includeExecutionData: logging.includeExecutionData === true,
+      ...(destinations.length > 0 ? { destinations } : {}),
+    },
+    tracingConfiguration: { enabled: (smConfig.tracingConfig as { enabled?: boolean } | undefined)?.enabled === true },
+  };
+}
+
 export function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   // A malformed FAULTS stops start-up before anything is started, naming the bad entry.
   try {
@@ -187,7 +227,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     dynamodb?: DynamoDBClient;
     api?: LocalApiGateway;
     stepFunctions?: LocalStepFunctions;
-    endpoints?: AwsEndpoints;
+    endpoints?: AwsEndpoint;
     outbox?: Outbox;
     registry?: ExecutionRegistry;
     restoreEnv?: () => void;
@@ -281,9 +321,20 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     });
     started.stepFunctions = stepFunctions;
 
-    const endpoints = new AwsEndpoints(stepFunctions, outbox);
-    const awsPort = reusedPorts.aws && (await portIsFree(reusedPorts.aws)) ? reusedPorts.aws : 0;
+    const stackDescription: LocalStackDescription = {
+      stackName: `${resolver.service}-${resolver.stage}`,
+      stackId: String(resolver.ref('AWS::StackId')),
+      creationTime: new Date(),
+      outputs: [],
+    };
+    const endpoints = new AwsEndpoint({
+      stepFunctions: new StepFunctionsApi(stepFunctions, stateMachineDescription(stepFunctions, smConfig, resolver, stackDescription.creationTime)),
+      sns: new SnsApi(outbox),
+      cloudFormation: new CloudFormationApi(stackDescription),
+      dynamodb: new DynamoDbForwarder(ddb.endpoint, accessKeyId, resolver.region),
+    });
     started.endpoints = endpoints;
+    const awsPort = options.awsPort ?? (reusedPorts.aws && (await portIsFree(reusedPorts.aws)) ? reusedPorts.aws : 0);
     const awsEndpoint = await endpoints.listen(awsPort);
     reusedPorts.aws = Number(new URL(awsEndpoint).port);
 
@@ -327,6 +378,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(port)}`);
     started.api = api;
     const listening = await api.listen(port);
+    const hasHttpApi = api.routes.length > 0;
+    stackDescription.outputs = localStackOutputs(config, resolver, hasHttpApi ? listening.url : undefined);
 
     const doc = DynamoDBDocumentClient.from(dynamodb);
     const ordersTable = tables.get(ORDERS_LOGICAL_ID)?.tableName;
@@ -335,6 +388,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       url: listening.url,
       port: listening.port,
       awsEndpoint,
+      accessKeyId,
+      stateMachineKey: target.key,
       dynamodbEndpoint: ddb.endpoint,
       config,
       resolver,

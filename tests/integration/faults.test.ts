@@ -14,6 +14,7 @@ import { projectRoot } from '../../local/stack/serverlessConfig.ts';
 import { scanTable } from '../../local/consistency/snapshot.ts';
 import { startLocalStack } from '../../local/stack/stack.ts';
 import { useLocalStack } from '../support/localStack.ts';
+import { retriesOf } from '../workflow/support.ts';
 
 const stack = useLocalStack();
 
@@ -83,8 +84,8 @@ async function expectGuaranteesHold(): Promise<void> {
   expect(report.executions?.RUNNING ?? 0).toBe(0);
 }
 
-const retries = (execution: ExecutionRecord, state: string) =>
-  execution.history.filter((event) => event.type === 'StateRetried' && event.state === state).length;
+/** Retries of a state's task: its TaskScheduled events after the first (AWS repeats TaskScheduled..TaskFailed per attempt). */
+const retries = (execution: ExecutionRecord, state: string) => retriesOf(execution.history, state);
 
 async function authorizationsOf(orderId: string) {
   const table = stack.current.tables.get('PaymentsTable')!.tableName;

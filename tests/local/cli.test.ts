@@ -191,7 +191,7 @@ describe('npm run invoke (node --import tsx local/commands/invoke.ts)', () => {
     const finished = await run('local/commands/invoke.ts', ['--data', JSON.stringify(input)]).done;
     expect(finished.code, finished.stderr).toBe(0);
     expect(JSON.parse(finished.stdout)).toMatchObject({ status: 'REJECTED', reason: 'PAYMENT_DECLINED', total: priceOf('SKU-3') });
-    expect(finished.stderr).toMatch(/ValidatePayment\s+caught\s+ApiGateway\.402\s+-> RejectOrder/);
+    expect(finished.stderr).toMatch(/ValidatePayment\s+exited\s+caught ApiGateway\.402 -> RejectOrder/);
   }, 60_000);
 
   it('an execution that fails: exit 1, status FAILED, execution error OrderFailed (FAULTS reaches the handlers)', async () => {

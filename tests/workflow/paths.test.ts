@@ -3,7 +3,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SeedEntry } from '../../local/stack/tables.ts';
 import { useLocalStack } from '../support/localStack.ts';
-import { CUSTOMER, eventTypeOf, eventsOf, orderInput, runOrder, statesEntered, type Outcome } from './support.ts';
+import type { HistoryEvent } from '../../local/engine/executionHistory.ts';
+import { caughtIn, CUSTOMER, details, eventTypeOf, eventsOf, orderInput, retriesOf, runOrder, statesEntered, type Outcome } from './support.ts';
 
 const stack = useLocalStack();
 
@@ -90,33 +91,37 @@ describe('an order that goes through', () => {
     expect(outcome.order!.confirmationNotice).toMatchObject({ status: 'SENT', messageId: message!.messageId });
   });
 
-  it('has an event history with the four states entered and exited in order, and nothing failed or retried', () => {
+  it('has an event history with the four states entered and exited in order, one task call each, and nothing failed', () => {
     const history = outcome.execution.history;
     expect(history[0]!.type).toBe('ExecutionStarted');
     expect(history.at(-1)!.type).toBe('ExecutionSucceeded');
     expect(statesEntered(history)).toEqual(['ReceiveOrder', 'ValidatePayment', 'UpdateStock', 'SendConfirmation']);
-    expect(history.filter((e) => e.state).map((e) => `${e.state} ${e.type}`)).toEqual([
-      'ReceiveOrder StateEntered',
-      'ReceiveOrder StateExited',
-      'ValidatePayment StateEntered',
-      'ValidatePayment StateExited',
-      'UpdateStock StateEntered',
-      'UpdateStock StateExited',
-      'SendConfirmation StateEntered',
-      'SendConfirmation StateExited',
+    const stateEvents = history.filter((e) => e.type.endsWith('StateEntered') || e.type.endsWith('StateExited'));
+    expect(stateEvents.map((e) => `${String(details(e).name)} ${e.type}`)).toEqual([
+      'ReceiveOrder TaskStateEntered',
+      'ReceiveOrder TaskStateExited',
+      'ValidatePayment TaskStateEntered',
+      'ValidatePayment TaskStateExited',
+      'UpdateStock TaskStateEntered',
+      'UpdateStock TaskStateExited',
+      'SendConfirmation TaskStateEntered',
+      'SendConfirmation TaskStateExited',
     ]);
-    expect(eventsOf(history, 'StateFailed')).toEqual([]);
+    for (const state of statesEntered(history)) expect(eventsOf(history, 'TaskSucceeded', state), state).toHaveLength(1);
+    expect(eventsOf(history, 'TaskFailed')).toEqual([]);
   });
 
   it('serves that history and the outbox over HTTP (GET /_local/executions/{orderId}, /_local/outbox?orderId=)', async () => {
     const execution = (await (await fetch(`${stack.current.url}/_local/executions/${outcome.orderId}`)).json()) as {
       status: string;
       output: unknown;
-      history: Array<{ type: string; state?: string }>;
+      history: HistoryEvent[];
     };
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.output).toEqual(outcome.output);
-    expect(execution.history.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(statesEntered(outcome.execution.history));
+    // The one history format: the same GetExecutionHistory events the execution record holds.
+    expect(execution.history).toEqual(JSON.parse(JSON.stringify(outcome.execution.history)));
+    expect(statesEntered(execution.history)).toEqual(statesEntered(outcome.execution.history));
     const outbox = (await (await fetch(`${stack.current.url}/_local/outbox?orderId=${outcome.orderId}`)).json()) as { messages: unknown[] };
     expect(outbox.messages).toEqual(JSON.parse(JSON.stringify(outcome.messages)));
   });
@@ -144,8 +149,8 @@ describe.each([
   it('is caught as ApiGateway.402 on ValidatePayment and goes straight to RejectOrder (no compensation)', () => {
     const history = outcome.execution.history;
     expect(statesEntered(history)).toEqual(['ReceiveOrder', 'ValidatePayment', 'RejectOrder']);
-    expect(eventsOf(history, 'StateCaught', 'ValidatePayment')).toMatchObject([{ error: { error: 'ApiGateway.402' }, next: 'RejectOrder' }]);
-    expect(eventsOf(history, 'StateRetried')).toEqual([]);
+    expect(caughtIn(history, 'ValidatePayment')).toEqual({ error: 'ApiGateway.402', next: 'RejectOrder' });
+    for (const state of statesEntered(history)) expect(retriesOf(history, state), state).toBe(0);
   });
 
   it('leaves no authorization in the ledger and the stock untouched', () => {
@@ -228,7 +233,7 @@ describe('an execution started directly with an input that is not a valid order'
     expect(outcome.order!.history.map((entry) => [entry.status, entry.reason])).toEqual([['REJECTED', 'INVALID_ORDER']]);
     expect(outcome.order!.problems!.map((problem) => problem.path).sort()).toEqual([...paths].sort());
     expect(statesEntered(outcome.execution.history)).toEqual(['ReceiveOrder', 'RejectOrder']);
-    expect(eventsOf(outcome.execution.history, 'StateCaught', 'ReceiveOrder')).toMatchObject([{ error: { error: 'InvalidOrder' } }]);
+    expect(caughtIn(outcome.execution.history, 'ReceiveOrder')).toEqual({ error: 'InvalidOrder', next: 'RejectOrder' });
     expect(outcome.ledger).toEqual([]);
     expectStockUntouched(outcome);
     expect(outcome.messages.map(eventTypeOf)).toEqual(['OrderRejected']);

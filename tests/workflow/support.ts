@@ -58,13 +58,53 @@ export function eventTypeOf(message: OutboxMessage): string | undefined {
   return message.attributes.eventType?.StringValue;
 }
 
-/** Names of the states entered, in order (retries do not re-enter a state). */
-export function statesEntered(history: HistoryEvent[]): string[] {
-  return history.filter((event) => event.type === 'StateEntered').map((event) => event.state!);
+/** The details object of an event (`stateEnteredEventDetails`, `taskFailedEventDetails`, ...). */
+export function details(event: HistoryEvent): Record<string, unknown> {
+  const key = Object.keys(event).find((name) => name.endsWith('EventDetails'));
+  return key ? (event[key] as Record<string, unknown>) : {};
 }
 
+/** Names of the states entered, in order (a retry does not re-enter a state). */
+export function statesEntered(history: HistoryEvent[]): string[] {
+  return history.filter((event) => event.type.endsWith('StateEntered')).map((event) => String(details(event).name));
+}
+
+/**
+ * Each event with the state it belongs to: a state's own events name it; task events (TaskScheduled, TaskFailed,
+ * ...) belong to the state entered last.
+ */
+export function withState(history: HistoryEvent[]): Array<{ event: HistoryEvent; state: string | undefined }> {
+  let current: string | undefined;
+  return history.map((event) => {
+    if (event.type.endsWith('StateEntered')) current = String(details(event).name);
+    if (event.type.startsWith('Execution')) return { event, state: undefined };
+    return { event, state: current };
+  });
+}
+
+/** The events of one type, optionally only those of one state. */
 export function eventsOf(history: HistoryEvent[], type: string, state?: string): HistoryEvent[] {
-  return history.filter((event) => event.type === type && (state === undefined || event.state === state));
+  return withState(history)
+    .filter((entry) => entry.event.type === type && (state === undefined || entry.state === state))
+    .map((entry) => entry.event);
+}
+
+/** Retries of a state's task: its TaskScheduled events after the first (AWS repeats TaskScheduled...TaskFailed per attempt). */
+export function retriesOf(history: HistoryEvent[], state: string): number {
+  return Math.max(0, eventsOf(history, 'TaskScheduled', state).length - 1);
+}
+
+/**
+ * How a failed state was caught: the error of its last TaskFailed (or TaskTimedOut) before its TaskStateExited, and
+ * the state entered right after that exit. Undefined when the state did not exit after a failure.
+ */
+export function caughtIn(history: HistoryEvent[], state: string): { error: string; next: string | undefined } | undefined {
+  const exit = history.findIndex((event) => event.type.endsWith('StateExited') && details(event).name === state);
+  if (exit < 0) return undefined;
+  const before = history[exit - 1];
+  if (!before || (before.type !== 'TaskFailed' && before.type !== 'TaskTimedOut')) return undefined;
+  const next = history.slice(exit + 1).find((event) => event.type.endsWith('StateEntered'));
+  return { error: String(details(before).error), next: next ? String(details(next).name) : undefined };
 }
 
 export interface Outcome {
