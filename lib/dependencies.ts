@@ -9,6 +9,7 @@ import type { PaymentGateway } from '../domain/payments.ts';
 import { getDocumentClient, getSfnClient, getSnsClient } from './clients.ts';
 import { config } from './config.ts';
 import { withFaults } from './faults.ts';
+import { traced } from './observability.ts';
 
 export const now = (): string => new Date().toISOString();
 
@@ -18,8 +19,9 @@ export const orderRepository = (): OrderRepository =>
 export const inventoryRepository = (): InventoryRepository =>
   withFaults('inventory', new InventoryRepository(getDocumentClient(), config.inventoryTable, config.ordersTable));
 
+// Traced outside the fault switch: an injected provider failure shows in the trace like a real one.
 export const paymentGateway = (): PaymentGateway =>
-  withFaults('payments', new SimulatedPaymentGateway(getDocumentClient(), config.paymentsTable, now));
+  traced('PaymentGateway', withFaults('payments', new SimulatedPaymentGateway(getDocumentClient(), config.paymentsTable, now)));
 
 export const notifier = (): SnsNotifier => withFaults('sns', new SnsNotifier(getSnsClient(), config.notificationsTopicArn));
 

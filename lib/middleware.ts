@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { DomainError, TransientError } from '../domain/errors.ts';
 import { classify } from './transient.ts';
 import { json } from './http.ts';
-import { logger, metrics, tracer } from './observability.ts';
+import { appendOrderKeys, logger, metrics, tracer } from './observability.ts';
 
 /** Any error of ours becomes its JSON answer; anything else is logged and answered 500 without internals. */
 export function jsonErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
@@ -45,14 +45,47 @@ export function transientErrors(): MiddlewareObj {
 }
 
 /**
- * Publishes the invocation's business metrics (EMF), if it recorded any. Powertools' logMetrics warns on every
- * invocation that records none, which is most of them here.
+ * Publishes the invocation's business metrics (EMF), if it recorded any, and the ColdStart metric (dimension
+ * function_name) on a cold start. Powertools' logMetrics warns on every invocation that records none, which is most
+ * of them here.
  */
 export function publishMetrics(): MiddlewareObj {
   const publish = async () => {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   };
-  return { after: publish, onError: publish };
+  return {
+    before: async (request) => {
+      metrics.captureColdStartMetric(request.context.functionName);
+    },
+    after: publish,
+    onError: publish,
+  };
+}
+
+/**
+ * Starts every invocation with no appended log keys. injectLambdaContext's resetKeys clears them when an invocation
+ * ends; this also covers one that never reached its end (a timeout), so an order's id never reaches the next
+ * invocation's lines.
+ */
+export function freshLogKeys(): MiddlewareObj {
+  return {
+    before: async () => {
+      logger.resetKeys();
+    },
+  };
+}
+
+/**
+ * Workflow tasks receive the order as `orderId` ($$.Execution.Name, the execution's name): every log line of the
+ * invocation carries it (lib/observability.ts appendOrderKeys). HTTP handlers append it themselves once they know it.
+ */
+export function orderKeysFromPayload(): MiddlewareObj {
+  return {
+    before: async (request) => {
+      const orderId = (request.event as { orderId?: unknown } | null | undefined)?.orderId;
+      if (typeof orderId === 'string' && orderId !== '') appendOrderKeys(orderId);
+    },
+  };
 }
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
@@ -61,6 +94,7 @@ function observed<E, R>(handler: Handler<E, R>) {
   return middy<E, R>()
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(freshLogKeys())
     .use(publishMetrics())
     .handler(handler);
 }
@@ -70,5 +104,5 @@ export function httpEndpoint(handler: Handler<APIGatewayProxyEvent, APIGatewayPr
 }
 
 export function workflowTask<E, R>(handler: Handler<E, R>) {
-  return observed(handler).use(transientErrors());
+  return observed(handler).use(orderKeysFromPayload()).use(transientErrors());
 }

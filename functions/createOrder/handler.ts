@@ -8,7 +8,7 @@ import { IdempotencyKeySchema, OrderRequestSchema, parseWith, type OrderRequest 
 import { executionStarter, inventoryRepository } from '../../lib/dependencies.ts';
 import { header, json, readJsonBody } from '../../lib/http.ts';
 import { httpEndpoint } from '../../lib/middleware.ts';
-import { logger, maskEmail, metrics } from '../../lib/observability.ts';
+import { appendOrderKeys, logger, maskEmail, metrics } from '../../lib/observability.ts';
 
 // Idempotency keys map to order ids in this namespace, so the same key always names the same execution.
 const IDEMPOTENCY_NAMESPACE = '6f1c1c57-3b5e-4c36-9d55-0b8f8d2f7a11';
@@ -43,6 +43,7 @@ export const handler = httpEndpoint(async (event) => {
 
   // Keys are scoped to the caller's API key, so two clients cannot collide on the same key.
   const orderId = key ? uuidv5(`${event.requestContext?.identity?.apiKeyId ?? ''}:${key}`, IDEMPOTENCY_NAMESPACE) : randomUUID();
+  appendOrderKeys(orderId);
   const started = await starter.start(orderId, executionInput(orderId, request));
   if (!started.replayed) metrics.addMetric('OrderAccepted', MetricUnit.Count, 1);
   logger.info('order accepted', {

@@ -1,13 +1,14 @@
 // Workflow step ReceiveOrder: validate the execution input with the shared schema, price it from Inventory and
 // store it as RECEIVED. An order that cannot be accepted is stored REJECTED/INVALID_ORDER and InvalidOrder is
 // thrown for the workflow to reject it. Running it twice for the same order changes nothing.
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { InvalidOrder } from '../../domain/errors.ts';
 import type { FieldProblem } from '../../domain/errors.ts';
 import { invalidOrder, newOrder, priceOrder, type Order } from '../../domain/order.ts';
 import { CustomerSchema, ExecutionInputSchema, OrderIdSchema, parseWith } from '../../domain/schemas.ts';
 import { inventoryRepository, now, orderRepository } from '../../lib/dependencies.ts';
 import { workflowTask } from '../../lib/middleware.ts';
-import { logger } from '../../lib/observability.ts';
+import { countRejection, logger, metrics } from '../../lib/observability.ts';
 
 const orders = orderRepository();
 const inventory = inventoryRepository();
@@ -57,6 +58,8 @@ export const handler = workflowTask<ReceiveOrderEvent, ReceivedOrder>(async (eve
   const examined = await examine(orderId, event.order);
   if ('order' in examined) {
     const stored = await orders.create(examined.order);
+    // Counted once per order: a re-run finds it stored. Orders started without the API count here too.
+    if (stored.created) metrics.addMetric('OrderReceived', MetricUnit.Count, 1);
     logger.info('order received', { orderId, created: stored.created, total: examined.order.total });
     return summary(stored.order);
   }
@@ -66,6 +69,8 @@ export const handler = workflowTask<ReceiveOrderEvent, ReceivedOrder>(async (eve
   const stored = await orders.create(
     invalidOrder({ orderId, customer: customer.ok ? customer.value : undefined, problems, now: now() }),
   );
+  // RejectOrder finds it REJECTED already and does not count it: counted here, once.
+  if (stored.created) countRejection('INVALID_ORDER');
   logger.info('order rejected as invalid', { orderId, problems: problems.map((p) => p.path) });
   return summary(stored.order);
 });

@@ -1,11 +1,10 @@
 // Workflow step RejectOrder: the caught error says why (declined, out of stock, invalid); mark the order
 // REJECTED with that reason and publish the rejection exactly once.
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { OrderStateConflict } from '../../domain/errors.ts';
 import { rejectionReasonFor, type Order } from '../../domain/order.ts';
 import { notifier, now, orderRepository } from '../../lib/dependencies.ts';
 import { workflowTask } from '../../lib/middleware.ts';
-import { logger, metrics } from '../../lib/observability.ts';
+import { countRejection, logger } from '../../lib/observability.ts';
 import { sendNoticeOnce } from '../../services/notices.ts';
 
 const orders = orderRepository();
@@ -34,7 +33,7 @@ export const handler = workflowTask(async ({ orderId, error, cause }: RejectOrde
   const reason = rejectionReasonFor(error);
   if (!reason) throw new OrderStateConflict(`${error} is not a reason to reject order ${orderId}`);
   const moved = await orders.moveTo(orderId, 'REJECTED', { now: now(), reason });
-  if (moved === 'moved') metrics.addMetric('OrderRejected', MetricUnit.Count, 1);
+  if (moved === 'moved') countRejection(reason);
   const order = await orders.get(orderId);
   if (!order) throw new OrderStateConflict(`Order ${orderId} does not exist`);
   const notice = await sendNoticeOnce({ orders, notifier: sns, now }, 'rejection', order, detailFrom(order, cause));

@@ -7,7 +7,7 @@ import { ValidationError } from '../../domain/errors.ts';
 import { now, orderRepository, paymentGateway } from '../../lib/dependencies.ts';
 import { json, readJsonBody } from '../../lib/http.ts';
 import { httpEndpoint } from '../../lib/middleware.ts';
-import { logger } from '../../lib/observability.ts';
+import { appendOrderKeys, logger, timed } from '../../lib/observability.ts';
 
 const gateway = paymentGateway();
 const orders = orderRepository();
@@ -19,8 +19,11 @@ export const handler = httpEndpoint(async (event) => {
   const parsed = parseWith(PaymentRequestSchema, readJsonBody(event));
   if (!parsed.ok) throw new ValidationError('Invalid payment request', parsed.problems);
   const { orderId, amount, currency, token } = parsed.value;
+  appendOrderKeys(orderId);
 
-  const authorization = await gateway.authorize({ orderId, amount: money(amount, currency), token });
+  const authorization = await timed('PaymentAuthorizationLatency', () =>
+    gateway.authorize({ orderId, amount: money(amount, currency), token }),
+  );
   if (authorization.status !== 'AUTHORIZED') {
     throw new OrderStateConflict(`The authorization for order ${orderId} was voided; the order cannot be paid again`);
   }
