@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'local-stack',
-          include: ['tests/{workflow,integration}/**/*.test.ts'],
+          include: ['tests/{workflow,integration,console}/**/*.test.ts'],
           globalSetup: ['tests/setup/localStackGlobal.ts'],
         },
       },

@@ -4,14 +4,19 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { OrderStateConflict } from '../domain/errors.ts';
 import {
+  FINAL_STATUSES,
+  OrderStatus,
   statusesBefore,
+  type CompensationStep,
   type NoticeKind,
   type Order,
-  type OrderStatus,
   type RejectionReason,
 } from '../domain/order.ts';
 import type { Authorization } from '../domain/payments.ts';
 import { itemOf } from './conditionFailure.ts';
+
+/** The statuses compensation may start in: any but a final one. */
+const COMPENSABLE_STATUSES = Object.values(OrderStatus).filter((status) => !FINAL_STATUSES.includes(status));
 
 const NOTICE_ATTRIBUTE: Record<NoticeKind, 'confirmationNotice' | 'rejectionNotice' | 'failureNotice'> = {
   confirmation: 'confirmationNotice',
@@ -167,5 +172,81 @@ export class OrderRepository {
         ExpressionAttributeValues: { ':sent': { status: 'SENT', messageId, sentAt: now }, ':now': now },
       }),
     );
+  }
+
+  /**
+   * Starts compensation on a stored order that is not final: the steps still to run (`steps`), the error that
+   * started it and when. Once: false when it was started before (a retry, a redrive) or the order is final or
+   * was never stored.
+   */
+  async beginCompensation(orderId: string, steps: readonly CompensationStep[], error: string, now: string): Promise<boolean> {
+    const values: Record<string, unknown> = { ':compensation': { error, since: now }, ':steps': steps, ':now': now };
+    COMPENSABLE_STATUSES.forEach((status, i) => (values[`:s${i}`] = status));
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { orderId },
+          UpdateExpression: 'SET compensation = :compensation, compensationRemaining = :steps, updatedAt = :now',
+          ConditionExpression: `attribute_exists(orderId) AND attribute_not_exists(compensationRemaining) AND #status IN (${COMPENSABLE_STATUSES.map((_, i) => `:s${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Takes a done step off the order's remaining compensation (`remaining`: the list as read). The removal is
+   * conditional on the step still being at that place, so a retry or a re-run changes nothing.
+   */
+  async completeCompensationStep(orderId: string, step: CompensationStep, remaining: readonly CompensationStep[], now: string): Promise<void> {
+    const at = remaining.indexOf(step);
+    if (at < 0) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { orderId },
+          UpdateExpression: `SET updatedAt = :now REMOVE compensationRemaining[${at}]`,
+          ConditionExpression: `compensationRemaining[${at}] = :step`,
+          ExpressionAttributeValues: { ':step': step, ':now': now },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Appends a REDRIVEN entry to the history (the order's status, when, the redrive count), once per redrive: the
+   * first task of a redrive records it, a retry or a later task of the same redrive finds it recorded. False when
+   * it was, or the order was never stored.
+   */
+  async recordRedrive(orderId: string, redriveCount: number, status: OrderStatus, now: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { orderId },
+          UpdateExpression: 'SET redriveCount = :count, #history = list_append(#history, :entry), updatedAt = :now',
+          ConditionExpression: 'attribute_exists(orderId) AND (attribute_not_exists(redriveCount) OR redriveCount < :count)',
+          ExpressionAttributeNames: { '#history': 'history' },
+          ExpressionAttributeValues: {
+            ':count': redriveCount,
+            ':entry': [{ status, at: now, event: 'REDRIVEN', redriveCount }],
+            ':now': now,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }

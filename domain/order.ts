@@ -72,9 +72,58 @@ export interface Customer {
 }
 
 export interface HistoryEntry {
+  /** The status the order moved to; for an event (REDRIVEN), the status it was in. */
   status: OrderStatus;
   at: string;
   reason?: RejectionReason;
+  /** Set on entries that record something other than a status change: REDRIVEN, a redrive of the execution. */
+  event?: 'REDRIVEN';
+  /** REDRIVEN: the execution's redrive count ($$.Execution.RedriveCount) at that redrive. */
+  redriveCount?: number;
+}
+
+/**
+ * The workflow's compensation steps, named as its states (workflows/order-pipeline.asl.yml): what an order goes
+ * through when a step failed for good. MarkFailed and NotifyFailure end a failure, RejectOrder an out-of-stock.
+ */
+export const CompensationStep = {
+  ReleaseStock: 'ReleaseStock',
+  VoidPayment: 'VoidPayment',
+  RejectOrder: 'RejectOrder',
+  MarkFailed: 'MarkFailed',
+  NotifyFailure: 'NotifyFailure',
+} as const;
+export type CompensationStep = (typeof CompensationStep)[keyof typeof CompensationStep];
+
+/**
+ * The compensation steps, in order, for the error that started compensation: the path of the definition
+ * (RejectOrFail sends OutOfStock to RejectOrder, every other error to MarkFailed). OutOfStock reaches
+ * compensation at VoidPayment: nothing was reserved.
+ */
+export function compensationPlan(error: string): CompensationStep[] {
+  return error === 'OutOfStock' ? ['VoidPayment', 'RejectOrder'] : ['ReleaseStock', 'VoidPayment', 'MarkFailed', 'NotifyFailure'];
+}
+
+/** The steps from `step` on, for that error; undefined when `step` is not on its path. */
+export function compensationFrom(step: CompensationStep, error: string): CompensationStep[] | undefined {
+  const plan = compensationPlan(error);
+  const at = plan.indexOf(step);
+  return at < 0 ? undefined : plan.slice(at);
+}
+
+/** What GET /orders/{orderId} shows of a compensation: DONE once no step remains. */
+export interface CompensationView {
+  status: 'PENDING' | 'DONE';
+  remaining: CompensationStep[];
+  /** The error that started it. */
+  error: string;
+  since: string;
+}
+
+export function compensationOf(order: Pick<Order, 'compensation' | 'compensationRemaining'>): CompensationView | undefined {
+  if (!order.compensation || !order.compensationRemaining) return undefined;
+  const remaining = [...order.compensationRemaining];
+  return { status: remaining.length > 0 ? 'PENDING' : 'DONE', remaining, error: order.compensation.error, since: order.compensation.since };
 }
 
 export type NoticeKind = 'confirmation' | 'rejection' | 'failure';
@@ -102,6 +151,15 @@ export interface Order {
   rejectionNotice?: Notice;
   failureNotice?: Notice;
   failure?: { error: string; detail?: string };
+  /**
+   * Compensation, once started: the error that started it and when (written once), and the steps still to run
+   * (each step takes itself off when done; empty: done). Two attributes because MarkFailed, one direct DynamoDB
+   * write, must create the first when absent and overwrite the second, and one update cannot do both to one map.
+   */
+  compensation?: { error: string; since: string };
+  compensationRemaining?: CompensationStep[];
+  /** The last redrive recorded in `history` (REDRIVEN), so each is recorded once. */
+  redriveCount?: number;
   history: HistoryEntry[];
   createdAt: string;
   updatedAt: string;
@@ -204,8 +262,9 @@ export function rejectionReasonFor(errorName: string): RejectionReason | undefin
   }
 }
 
-/** What GET /orders/{orderId} shows: no payment internals, no notices bookkeeping. */
+/** What GET /orders/{orderId} shows: no payment internals, no notices bookkeeping; compensation while it runs and once done. */
 export function toPublicOrder(order: Order) {
+  const compensation = compensationOf(order);
   return {
     orderId: order.orderId,
     status: order.status,
@@ -221,7 +280,14 @@ export function toPublicOrder(order: Order) {
     ...(order.total !== undefined ? { total: order.total } : {}),
     ...(order.currency ? { currency: order.currency } : {}),
     ...(order.customer ? { customer: order.customer } : {}),
-    history: order.history.map(({ status, at, reason }) => ({ status, at, ...(reason ? { reason } : {}) })),
+    history: order.history.map(({ status, at, reason, event, redriveCount }) => ({
+      status,
+      at,
+      ...(reason ? { reason } : {}),
+      ...(event ? { event } : {}),
+      ...(redriveCount !== undefined ? { redriveCount } : {}),
+    })),
+    ...(compensation ? { compensation } : {}),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };

@@ -106,3 +106,8 @@ export function httpEndpoint(handler: Handler<APIGatewayProxyEvent, APIGatewayPr
 export function workflowTask<E, R>(handler: Handler<E, R>) {
   return observed(handler).use(orderKeysFromPayload()).use(transientErrors());
 }
+
+/** A scheduled job (an EventBridge schedule, e.g. the reconciler): logged, traced and measured like the others. */
+export function scheduledJob<E, R>(handler: Handler<E, R>) {
+  return observed(handler);
+}

@@ -1,4 +1,5 @@
-// GET /orders/{orderId}: the order as the customer may see it, with its status history.
+// GET /orders/{orderId}: the order as the customer may see it, with its status history and, once it started,
+// its compensation (PENDING with the steps that remain, or DONE).
 import { NotFound, ValidationError } from '../../domain/errors.ts';
 import { toPublicOrder } from '../../domain/order.ts';
 import { OrderIdSchema, parseWith } from '../../domain/schemas.ts';

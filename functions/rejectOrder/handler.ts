@@ -1,5 +1,7 @@
 // Workflow step RejectOrder: the caught error says why (declined, out of stock, invalid); mark the order
-// REJECTED with that reason and publish the rejection exactly once.
+// REJECTED with that reason and publish the rejection exactly once. For out of stock it is the last compensation
+// step: once REJECTED, it is taken off the order's remaining compensation (a notice that fails after that is
+// recorded by RecordRejectionFailure, not left pending).
 import { OrderStateConflict } from '../../domain/errors.ts';
 import { rejectionReasonFor, type Order } from '../../domain/order.ts';
 import { notifier, now, orderRepository } from '../../lib/dependencies.ts';
@@ -36,6 +38,9 @@ export const handler = workflowTask(async ({ orderId, error, cause }: RejectOrde
   if (moved === 'moved') countRejection(reason);
   const order = await orders.get(orderId);
   if (!order) throw new OrderStateConflict(`Order ${orderId} does not exist`);
+  if (order.compensationRemaining?.includes('RejectOrder')) {
+    await orders.completeCompensationStep(orderId, 'RejectOrder', order.compensationRemaining, now());
+  }
   const notice = await sendNoticeOnce({ orders, notifier: sns, now }, 'rejection', order, detailFrom(order, cause));
   logger.info('order rejected', { orderId, reason: order.reason, notice: notice.status });
   return {

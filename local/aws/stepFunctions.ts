@@ -2,7 +2,7 @@
 // operations `sls invoke stepf`, the AWS CLI and the SDK need to run and follow executions. Request members,
 // response shapes and error codes follow the Step Functions API reference (and AWS's service model, which
 // tests/local/aws/serviceModel.ts checks the answers against).
-import { StepFunctionsError, type ExecutionRecord } from '../engine/executions.ts';
+import { redriveStatus, StepFunctionsError, type ExecutionRecord } from '../engine/executions.ts';
 import type { HistoryEvent } from '../engine/executionHistory.ts';
 import type { LocalStepFunctions } from '../engine/stepFunctions.ts';
 import { AwsError, decodePageToken, encodePageToken, epochSeconds, JsonMembers } from './protocol.ts';
@@ -15,6 +15,8 @@ const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+(:[^:]+)?$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
+/** RedriveExecution's clientToken: the ClientToken shape of the service model (length 1-64, pattern [!-~]+). */
+const CLIENT_TOKEN = /^[!-~]+$/;
 
 /** What DescribeStateMachine tells about the one local state machine, read from serverless.yml. */
 export interface StateMachineDescription {
@@ -46,6 +48,7 @@ export class StepFunctionsApi {
       StartExecution: (m) => this.startExecution(m),
       DescribeExecution: (m) => describeExecutionResponse(this.execution(m)),
       StopExecution: (m) => this.stopExecution(m),
+      RedriveExecution: (m) => this.redriveExecution(m),
       ListExecutions: (m) => this.listExecutions(m),
       GetExecutionHistory: (m) => this.getExecutionHistory(m),
       ListStateMachines: (m) => this.listStateMachines(m),
@@ -89,17 +92,41 @@ export class StepFunctionsApi {
     return { stopDate: epochSeconds(stopDate) };
   }
 
+  /**
+   * RedriveExecution (API reference): {executionArn, clientToken?} -> {redriveDate}. ExecutionNotRedrivable for an
+   * execution RedriveExecution may not restart, with DescribeExecution's redriveStatusReason as the message; the
+   * API is "not supported by EXPRESS state machines".
+   */
+  private redriveExecution(m: JsonMembers): Record<string, unknown> {
+    const executionArn = this.executionArn(m);
+    const clientToken = m.string('clientToken', { min: 1, max: 64 });
+    if (clientToken !== undefined && !CLIENT_TOKEN.test(clientToken)) {
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value '${clientToken}' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression pattern: [!-~]+`,
+      );
+    }
+    if (this.machine.type === 'EXPRESS') {
+      this.execution(m);
+      throw new AwsError('ExecutionNotRedrivable', 'Executions of EXPRESS state machines cannot be redriven');
+    }
+    const { redriveDate } = this.engine.redriveExecution(executionArn, clientToken !== undefined ? { clientToken } : {});
+    return { redriveDate: epochSeconds(redriveDate) };
+  }
+
   private listExecutions(m: JsonMembers): Record<string, unknown> {
     const stateMachineArn = this.stateMachineArn(m);
     const statusFilter = m.oneOf('statusFilter', EXECUTION_STATUSES);
     const maxResults = m.integer('maxResults', { min: 0, max: MAX_PAGE }) || DEFAULT_PAGE;
-    m.oneOf('redriveFilter', ['REDRIVEN', 'NOT_REDRIVEN'] as const);
-    const scope = `executions:${stateMachineArn}:${statusFilter ?? '*'}`;
+    const redriveFilter = m.oneOf('redriveFilter', ['REDRIVEN', 'NOT_REDRIVEN'] as const);
+    const scope = `executions:${stateMachineArn}:${statusFilter ?? '*'}:${redriveFilter ?? '*'}`;
     const offset = decodePageToken(m.string('nextToken', { min: 1, max: 3096 }), scope);
+    const redriven = (record: ExecutionRecord) => (record.redriveCount ?? 0) > 0;
     // Most recent first (the API reference: "Results are sorted by time, with the most recent execution first").
     const all = this.engine.registry
       .list()
       .filter((record) => statusFilter === undefined || record.status === statusFilter)
+      .filter((record) => redriveFilter === undefined || redriven(record) === (redriveFilter === 'REDRIVEN'))
       .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
     const page = all.slice(offset, offset + maxResults);
     return {
@@ -110,6 +137,8 @@ export class StepFunctionsApi {
         status: record.status,
         startDate: epochSeconds(record.startDate),
         ...(record.stopDate ? { stopDate: epochSeconds(record.stopDate) } : {}),
+        redriveCount: record.redriveCount ?? 0,
+        ...(record.redriveDate ? { redriveDate: epochSeconds(record.redriveDate) } : {}),
       })),
       ...(offset + maxResults < all.length ? { nextToken: encodePageToken(offset + maxResults, scope) } : {}),
     };
@@ -180,7 +209,13 @@ export class StepFunctionsApi {
   }
 }
 
-export function describeExecutionResponse(record: ExecutionRecord): Record<string, unknown> {
+/**
+ * DescribeExecution. The redrive members as AWS records them (LocalStack's AWS-validated snapshots): `redriveCount`
+ * always; `redriveStatus` REDRIVABLE with no reason, or NOT_REDRIVABLE with `redriveStatusReason`; `redriveDate`
+ * once redriven.
+ */
+export function describeExecutionResponse(record: ExecutionRecord, now = new Date()): Record<string, unknown> {
+  const redrive = redriveStatus(record, now);
   return {
     executionArn: record.executionArn,
     stateMachineArn: record.stateMachineArn,
@@ -193,9 +228,9 @@ export function describeExecutionResponse(record: ExecutionRecord): Record<strin
     ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
     ...(record.error !== undefined ? { error: record.error } : {}),
     ...(record.cause !== undefined ? { cause: record.cause } : {}),
-    redriveCount: 0,
-    redriveStatus: 'NOT_REDRIVABLE',
-    redriveStatusReason: record.status === 'RUNNING' ? 'Execution is RUNNING and cannot be redriven' : 'The local stack does not redrive executions',
+    redriveCount: record.redriveCount ?? 0,
+    ...(record.redriveDate ? { redriveDate: epochSeconds(record.redriveDate) } : {}),
+    ...(redrive.redrivable ? { redriveStatus: 'REDRIVABLE' } : { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: redrive.reason }),
   };
 }
 

@@ -18,6 +18,8 @@ export interface SnapshotSource {
   outbox: Pick<Outbox, 'messages'>;
   /** Stock per SKU when the catalog was seeded. */
   initialStock: Record<string, number>;
+  /** When it was seeded: a re-seed is a stock count (see ConsistencySnapshot.seededAt). */
+  seededAt?: string;
 }
 
 export async function scanTable<T>(dynamodb: DynamoDBClient, tableName: string): Promise<T[]> {
@@ -48,6 +50,7 @@ export async function takeSnapshot(source: SnapshotSource, acceptedOrderIds?: st
     orders,
     inventory: inventory.map(({ sku, available }) => ({ sku, available })),
     initialStock: { ...source.initialStock },
+    ...(source.seededAt ? { seededAt: source.seededAt } : {}),
     authorizations,
     messages: source.outbox.messages.map((message) => ({
       attributes: Object.fromEntries(Object.entries(message.attributes).map(([name, value]) => [name, value.StringValue])),

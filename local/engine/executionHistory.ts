@@ -119,6 +119,11 @@ export interface HistoryBuilderOptions {
   states: ReadonlyMap<string, StateInfo>;
   /** Called with each event as it is added. */
   onEvent?: (event: HistoryEvent, note: TraceNote) => void;
+  /**
+   * A redrive: the history so far, which the new events continue, and the execution's redrive count. The engine's
+   * ExecutionStarted becomes ExecutionRedriven (executionRedrivenEventDetails: {redriveCount}).
+   */
+  redrive?: { previous: readonly HistoryEvent[]; redriveCount: number };
 }
 
 interface StateVisit {
@@ -172,14 +177,16 @@ export function detailsOf(event: HistoryEvent): Record<string, unknown> | undefi
  * arrival order is the true order.
  */
 export class HistoryBuilder {
-  readonly events: HistoryEvent[] = [];
+  readonly events: HistoryEvent[];
   private readonly visits = new Map<string, StateVisit>();
   private lastEntered?: string;
   private startedAt?: number;
   private stopRequest?: { error?: string; cause?: string };
   private closed = false;
 
-  constructor(private readonly options: HistoryBuilderOptions) {}
+  constructor(private readonly options: HistoryBuilderOptions) {
+    this.events = [...(options.redrive?.previous ?? [])];
+  }
 
   /** True once a stop was asked for or the execution ended: no task may start any more. */
   get stopped(): boolean {
@@ -217,7 +224,10 @@ export class HistoryBuilder {
     switch (event.type) {
       case 'ExecutionStarted':
         this.startedAt = at;
-        this.push('ExecutionStarted', { input: this.options.input, inputDetails: NOT_TRUNCATED, roleArn: this.options.roleArn }, at);
+        // A redrive continues the chain: ExecutionRedriven points at the event that closed the last attempt, and
+        // the resumed state's entry at ExecutionRedriven (push's default chaining).
+        if (this.options.redrive) this.push('ExecutionRedriven', { redriveCount: this.options.redrive.redriveCount }, at);
+        else this.push('ExecutionStarted', { input: this.options.input, inputDetails: NOT_TRUNCATED, roleArn: this.options.roleArn }, at);
         return;
       case 'ExecutionSucceeded':
         this.push('ExecutionSucceeded', { output: json(event.output), outputDetails: NOT_TRUNCATED }, at, this.sinceStart(at));
@@ -370,6 +380,7 @@ export class HistoryBuilder {
 
 const EXECUTION_VERBS: Record<string, string> = {
   ExecutionStarted: 'started',
+  ExecutionRedriven: 'REDRIVEN',
   ExecutionSucceeded: 'SUCCEEDED',
   ExecutionFailed: 'FAILED',
   ExecutionAborted: 'ABORTED',
@@ -400,6 +411,7 @@ export function formatTraceLine(executionName: string, event: HistoryEvent, note
     subject = '(execution)';
     verb = EXECUTION_VERBS[type]!;
     if (typeof details.error === 'string') parts.push(details.error);
+    if (typeof details.redriveCount === 'number') parts.push(`redrive ${details.redriveCount}`);
   } else if (type.endsWith('StateEntered')) {
     verb = 'entered';
   } else if (type.endsWith('StateExited')) {

@@ -1,5 +1,6 @@
 // The whole local stack, wired: DynamoDB Local with the tables of serverless.yml and the catalog seed, the
-// handlers in-process, the local AWS endpoint (Step Functions + SNS outbox), the state machine, the HTTP API.
+// handlers (each function in a worker thread of its own), the local AWS endpoint (Step Functions + SNS outbox),
+// the state machine, the HTTP API.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -7,6 +8,7 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import { parseFaults } from '../../lib/faults.ts';
 import { LocalApiGateway } from '../api/apiGateway.ts';
 import { localPaths } from '../api/localPaths.ts';
+import { consolePaths } from '../console/server.ts';
 import { CloudFormationApi, localStackOutputs, type LocalStackDescription } from '../aws/cloudFormation.ts';
 import { DynamoDbForwarder } from '../aws/dynamodb.ts';
 import { AwsEndpoint } from '../aws/endpoint.ts';
@@ -17,6 +19,8 @@ import { findJava, JavaMissingError, startDynamoDbLocal, type DynamoDbLocal } fr
 import { ExecutionRegistry, type ExecutionRecord } from '../engine/executions.ts';
 import { LambdaRuntime } from '../engine/lambdaRuntime.ts';
 import { Outbox } from './outbox.ts';
+import { acquirePersistLock, type PersistLock } from './persistLock.ts';
+import { startReconcilerTimer, type ReconcilerTimer } from './reconcilerTimer.ts';
 import { loadServerlessConfig, projectRoot, type ServerlessConfig, type StateMachineConfig } from './serverlessConfig.ts';
 import { consistencyReport, type ConsistencyReport } from '../consistency/snapshot.ts';
 import { LocalStepFunctions, type RetryIntervalOverrides } from '../engine/stepFunctions.ts';
@@ -34,6 +38,8 @@ export interface LocalStackOptions {
   port?: number;
   /** The local AWS endpoint's port on 127.0.0.1; default 0 (a free one). `npm start` asks for 4566. */
   awsPort?: number;
+  /** Run the reconciler Lambda this often (ms), as its EventBridge schedule does on AWS; absent or 0: never (tests). */
+  reconcileEveryMs?: number;
   /** Catalog seed file; default local/seed/catalog.json. */
   seedFile?: string;
   /** Keep DynamoDB data, the outbox and finished executions in this folder between runs. */
@@ -109,26 +115,14 @@ export interface LocalStack {
   inventory(): Promise<InventoryItem[]>;
   /** The order record in the Orders table, if any. */
   order(orderId: string): Promise<Record<string, unknown> | undefined>;
+  /** The reconciler's timer, when `reconcileEveryMs` set one (its runNow() and lastReport serve the load run). */
+  reconciler?: ReconcilerTimer | undefined;
   stop(): Promise<void>;
 }
 
 let active: Promise<LocalStack> | undefined;
-/**
- * Handlers create their SDK clients when first imported, and modules stay loaded for the life of the process;
- * a later stack in the same process reuses these ports so those clients still reach it.
- */
-const reusedPorts: { dynamodb?: number; aws?: number } = {};
 
-async function portIsFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(false));
-    server.listen(port, '0.0.0.0', () => server.close(() => resolvePort(true)));
-  });
-}
-
-/** Sets the handlers' environment; returns a function that puts the previous values back. */
+/** Sets variables of this process; returns a function that puts the previous values back. */
 function installEnvironment(vars: Record<string, string | undefined>): () => void {
   const previous: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(vars)) {
@@ -148,19 +142,25 @@ function installEnvironment(vars: Record<string, string | undefined>): () => voi
  * The stock each SKU was seeded with: from this start's seed, or, when a persisted catalog was kept, from the
  * record written when it was seeded (without it, conservation of stock cannot be checked for that catalog).
  */
-function recordInitialStock(seeded: SeedEntry[], persistDir: string | undefined, warn: (line: string) => void): Record<string, number> {
+function recordInitialStock(
+  seeded: SeedEntry[],
+  persistDir: string | undefined,
+  warn: (line: string) => void,
+): { stock: Record<string, number>; seededAt?: string } {
   const file = persistDir ? join(persistDir, 'initial-stock.json') : undefined;
   if (seeded.length > 0) {
-    const stock = Object.fromEntries(seeded.map((entry) => [entry.sku, entry.stock]));
-    if (file) writeFileSync(file, `${JSON.stringify(stock, null, 2)}\n`);
-    return stock;
+    const record = { seededAt: new Date().toISOString(), stock: Object.fromEntries(seeded.map((entry) => [entry.sku, entry.stock])) };
+    if (file) writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+    return record;
   }
-  if (!file) return {};
+  if (!file) return { stock: {} };
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { seededAt?: string; stock?: Record<string, number> } | Record<string, number>;
+    // Before seededAt was kept, the file was the stock map itself.
+    return 'stock' in saved && typeof saved.stock === 'object' ? (saved as { seededAt?: string; stock: Record<string, number> }) : { stock: saved as Record<string, number> };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') warn(`cannot read ${file}: ${(error as Error).message}`);
-    return {};
+    return { stock: {} };
   }
 }
 
@@ -199,7 +199,7 @@ export function startLocalStack(options: LocalStackOptions = {}): Promise<LocalS
   } catch (error) {
     return Promise.reject(error as Error);
   }
-  if (active) return Promise.reject(new Error('a local stack is already running in this process (handlers share process.env); stop it first'));
+  if (active) return Promise.reject(new Error('a local stack is already running in this process (FAULTS and their counts are per process); stop it first'));
   const starting = start(options);
   active = starting;
   starting.catch(() => {
@@ -227,21 +227,27 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     dynamodb?: DynamoDBClient;
     api?: LocalApiGateway;
     stepFunctions?: LocalStepFunctions;
+    lambda?: LambdaRuntime;
     endpoints?: AwsEndpoint;
     outbox?: Outbox;
     registry?: ExecutionRegistry;
     restoreEnv?: () => void;
+    lock?: PersistLock;
+    reconciler?: ReconcilerTimer;
   } = {};
   const cleanup = async () => {
     const steps: Array<() => unknown> = [
       () => started.api?.close(),
+      () => started.reconciler?.stop(),
       () => started.stepFunctions?.stop(),
+      () => started.lambda?.stop(),
       () => started.endpoints?.close(),
       () => started.outbox?.save(),
       () => started.registry?.save(),
       () => started.restoreEnv?.(),
       () => started.dynamodb?.destroy(),
       () => started.ddb?.stop(),
+      () => started.lock?.release(),
     ];
     for (const step of steps) {
       try {
@@ -254,16 +260,15 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   };
 
   try {
+    if (persistDir) {
+      started.lock = await acquirePersistLock(persistDir);
+      if (started.lock.orphanStopped) warn(`stopped DynamoDB Local (pid ${started.lock.orphanStopped}) left running in ${persistDir} by a stack that was killed`);
+    }
     // The DynamoDB Local this stack uses: one it starts (and stops), or one given by the caller.
     const startDynamoDb = async (): Promise<{ endpoint: string; owned?: DynamoDbLocal }> => {
       if (options.dynamodbEndpoint) return { endpoint: options.dynamodbEndpoint };
-      const port = reusedPorts.dynamodb && (await portIsFree(reusedPorts.dynamodb)) ? reusedPorts.dynamodb : undefined;
-      if (reusedPorts.dynamodb && !port) warn(`DynamoDB Local port ${reusedPorts.dynamodb} is taken; handlers loaded earlier in this process keep pointing at it`);
-      const owned = await startDynamoDbLocal({
-        ...(port ? { port } : {}),
-        ...(persistDir ? { dbPath: join(persistDir, 'dynamodb') } : {}),
-      });
-      reusedPorts.dynamodb = owned.port;
+      const owned = await startDynamoDbLocal(persistDir ? { dbPath: join(persistDir, 'dynamodb') } : {});
+      started.lock?.recordDynamoDb(owned.pid);
       return { endpoint: owned.endpoint, owned };
     };
     // serverless print (~2-4 s) and DynamoDB Local (~1-2 s) start side by side.
@@ -296,18 +301,22 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     started.outbox = outbox;
     started.registry = registry;
     const lambda = new LambdaRuntime(config, resolver, projectRoot);
+    started.lambda = lambda;
     // Filled in once the catalog is seeded; read by /_local/consistency.
     let snapshotSource: Parameters<typeof consistencyReport>[0] | undefined;
     const checkConsistency = (acceptedOrderIds?: string[]) => {
       if (!snapshotSource) return Promise.reject(new Error('the stack is still starting'));
       return consistencyReport(snapshotSource, registry, acceptedOrderIds);
     };
+    // The console (local/console/server.ts): its page at / and its API under /_console/, in front of the /_local
+    // paths. It reads this stack once it is up (set below; the engine and the tables come after the API).
+    let consoleStack: LocalStack | undefined;
     const api = new LocalApiGateway(config, lambda, {
       stage: resolver.stage,
       apiId: resolver.apiId,
       accountId: resolver.accountId,
       apiKey: options.apiKey ?? (process.env.LOCAL_API_KEY || undefined),
-      localPaths: localPaths(outbox, registry, () => checkConsistency()),
+      localPaths: consolePaths(localPaths(outbox, registry, () => checkConsistency()), () => consoleStack),
       warn,
     });
     const stepFunctions = new LocalStepFunctions({
@@ -334,45 +343,38 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       dynamodb: new DynamoDbForwarder(ddb.endpoint, accessKeyId, resolver.region),
     });
     started.endpoints = endpoints;
-    const awsPort = options.awsPort ?? (reusedPorts.aws && (await portIsFree(reusedPorts.aws)) ? reusedPorts.aws : 0);
-    const awsEndpoint = await endpoints.listen(awsPort);
-    reusedPorts.aws = Number(new URL(awsEndpoint).port);
+    const awsEndpoint = await endpoints.listen(options.awsPort ?? 0);
 
-    const { env, conflicts } = lambda.mergedEnvironment();
-    for (const name of conflicts) warn(`${name} differs between functions; they share one process, so one value wins`);
     const missing = lambda.missingHandlers();
     if (missing.length > 0) warn(`no handler file yet for: ${missing.map((fn) => `${fn.key} (${fn.handler})`).join(', ')}`);
-    const restoreEnv = installEnvironment({
-      ...env,
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOCAL_LOG_LEVEL ?? (quiet ? 'SILENT' : env.POWERTOOLS_LOG_LEVEL),
+    // Each function's instance gets its own serverless.yml environment, then these (nothing of this process's).
+    lambda.setRuntimeEnvironment({
+      PATH: process.env.PATH,
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOCAL_LOG_LEVEL ?? (quiet ? 'SILENT' : undefined),
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
       AWS_XRAY_LOG_LEVEL: 'silent',
-      _X_AMZN_TRACE_ID: undefined,
       AWS_REGION: resolver.region,
       AWS_DEFAULT_REGION: resolver.region,
       AWS_ACCESS_KEY_ID: accessKeyId,
       AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_SESSION_TOKEN: undefined,
-      AWS_PROFILE: undefined,
       AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: undefined,
       AWS_ENDPOINT_URL: awsEndpoint,
       AWS_ENDPOINT_URL_SFN: awsEndpoint,
       AWS_ENDPOINT_URL_SNS: awsEndpoint,
       AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
-      FAULTS: faults || undefined,
     });
-    started.restoreEnv = restoreEnv;
+    // FAULTS are decided in this process, for every function (lib/faults.ts).
+    started.restoreEnv = installEnvironment({ FAULTS: faults || undefined });
 
     const tables = await createTables(dynamodb, tableDefinitions(resolver));
     const inventoryTable = tables.get(INVENTORY_LOGICAL_ID);
     if (!inventoryTable) throw new Error(`serverless.yml has no ${INVENTORY_LOGICAL_ID} to seed the catalog into`);
     const seeded = explicitSeed || inventoryTable.created ? seed : [];
     if (seeded.length > 0) await seedInventory(dynamodb, inventoryTable.tableName, seeded);
-    const initialStock = recordInitialStock(seeded, persistDir, warn);
-    snapshotSource = { dynamodb, tables, outbox, initialStock };
+    const { stock: initialStock, seededAt } = recordInitialStock(seeded, persistDir, warn);
+    snapshotSource = { dynamodb, tables, outbox, initialStock, ...(seededAt ? { seededAt } : {}) };
 
     const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(port)}`);
@@ -428,6 +430,9 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
         return stopping;
       },
     };
+    consoleStack = stack;
+    if (options.reconcileEveryMs) started.reconciler = startReconcilerTimer(stack, { intervalMs: options.reconcileEveryMs, ...(log ? { log } : {}), warn });
+    stack.reconciler = started.reconciler;
     return stack;
   } catch (error) {
     await cleanup();

@@ -3,7 +3,7 @@
 // every rejection reason has a route to RejectOrder, and nothing without a reason can get there.
 import { describe, expect, it } from 'vitest';
 import { allErrorClasses, TransientError, workflowErrorClasses } from '../../domain/errors.ts';
-import { RejectionReason, rejectionReasonFor } from '../../domain/order.ts';
+import { compensationPlan, RejectionReason, rejectionReasonFor } from '../../domain/order.ts';
 import {
   integrationOf,
   isTerminal,
@@ -66,8 +66,31 @@ const MUST_RETRY: Record<Integration, string[]> = {
 /** Errors safe to retry: transient by nature, and every task is idempotent (so a timed-out attempt may be rerun). */
 const RETRYABLE = new Set([...MUST_RETRY.lambda, ...MUST_RETRY.apigateway, ...MUST_RETRY.dynamodb, 'DynamoDB.TransactionConflictException']);
 
-// Tasks allowed without a final `States.ALL` Catch, each with the reason. None today: keep it that way.
-const NO_CATCH_ALL_NEEDED: Record<string, string> = {};
+// Every Task is in exactly one of these two lists, with the reason.
+/** Tasks whose failure, whatever it is, is turned into an outcome: they end their Catch with States.ALL. */
+const CATCH_ALL: Record<string, string> = {
+  ReceiveOrder: 'an invalid order is rejected, any other failure compensated',
+  ValidatePayment: 'a decline is rejected, any other failure compensated',
+  UpdateStock: 'out of stock is rejected, any other failure compensated',
+  SendConfirmation: 'a confirmation that cannot be sent is recorded, or the order compensated',
+  RejectOrder: 'a rejection that cannot be sent is recorded, or the order marked FAILED',
+};
+/**
+ * Compensation, and the notice recorders: a failed dependency here is not an outcome. The step fails the
+ * execution where it stopped (issue 10), so that RedriveExecution can resume it once the dependency is back; it
+ * catches only a condition that tells where the order is (a decision), never States.ALL, and never straight to
+ * the Fail state.
+ */
+const FAIL_WHERE_THEY_STOP: Record<string, string> = {
+  ReleaseStock: 'stock left reserved is not an outcome',
+  VoidPayment: 'an authorization left held is not an outcome',
+  MarkFailed: 'an order not marked FAILED is not final; already final (its condition) goes on to NotifyFailure',
+  NotifyFailure: 'the customer must be told',
+  RecordConfirmationFailure: 'the failed notice must be recorded; never CONFIRMED (its condition) is compensated',
+  RecordRejectionFailure: 'the failed notice must be recorded; never REJECTED (its condition) is marked FAILED',
+};
+/** The one error a decision may catch on those states: DynamoDB's answer to a failed condition. */
+const DECISION_ERRORS = ['DynamoDB.ConditionalCheckFailedException'];
 
 // ---- what each Task's code can throw -----------------------------------------------------------------------------
 /** The serverless function behind a Task: the Lambda it invokes, or the one serving the API path it calls. */
@@ -171,8 +194,8 @@ function moves(name: string, token: Token, withCatches: boolean): Array<[string,
   return out;
 }
 
-/** Every `$.Error` with which RejectOrder can be entered, over all paths from StartAt (success and failure). */
-function tokensEnteringRejectOrder(): Set<Token> {
+/** Every `$.Error` with which `target` can be entered, over all paths from StartAt (success and failure). */
+function tokensEntering(target: string): Set<Token> {
   const arriving = new Set<Token>();
   const seen = new Set<string>();
   const queue: Array<[string, Token]> = [[definition.StartAt, UNKNOWN]];
@@ -181,13 +204,31 @@ function tokensEnteringRejectOrder(): Set<Token> {
     const key = `${name}\u0000${token}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    if (name === REJECT_STATE) {
+    if (name === target) {
       arriving.add(token);
-      continue; // what RejectOrder does with its own failures is checked by the Catch tests
+      continue; // what the target does with its own failures is checked by the Catch tests
     }
     queue.push(...moves(name, token, true));
   }
   return arriving;
+}
+
+/** Every `$.Error` with which RejectOrder can be entered. */
+const tokensEnteringRejectOrder = () => tokensEntering(REJECT_STATE);
+
+/** The Tasks an execution runs from `start` with `error` in `$.Error` when every step succeeds, and where it ends. */
+function compensationRun(start: string, error: Token): { tasks: string[]; end: string } {
+  const run: string[] = [];
+  let at: [string, Token] | undefined = [start, error];
+  for (;;) {
+    const [name, token] = at;
+    if (run.includes(name)) throw new Error(`compensation loops at ${name}`);
+    run.push(name);
+    const options = moves(name, token, false);
+    if (options.length === 0) return { tasks: run.filter((step) => states[step]!.Type === 'Task'), end: name };
+    if (options.length !== 1) throw new Error(`compensation is ambiguous at ${name}`);
+    at = options[0]!;
+  }
 }
 
 /** The states an error caught by this catcher goes through when every compensation step succeeds. */
@@ -310,12 +351,37 @@ describe('workflow definition: Retry', () => {
 });
 
 describe('workflow definition: Catch', () => {
-  it.each(tasks(definition))('%s ends its Catch with States.ALL', (name, state) => {
-    if (name in NO_CATCH_ALL_NEEDED) return;
+  it('puts every Task in exactly one of CATCH_ALL and FAIL_WHERE_THEY_STOP', () => {
+    const names = tasks(definition).map(([name]) => name).sort();
+    expect(names.length).toBeGreaterThan(0);
+    expect([...Object.keys(CATCH_ALL), ...Object.keys(FAIL_WHERE_THEY_STOP)].sort()).toEqual(names);
+  });
+
+  it.each(tasks(definition).filter(([name]) => name in CATCH_ALL))('%s ends its Catch with States.ALL', (_name, state) => {
     const catchers = state.Catch ?? [];
     expect(catchers.length).toBeGreaterThan(0);
     expect(catchers.at(-1)!.ErrorEquals).toEqual(['States.ALL']);
     expect(catchers.slice(0, -1).some((catcher) => catcher.ErrorEquals.includes('States.ALL'))).toBe(false);
+  });
+
+  it.each(tasks(definition).filter(([name]) => name in FAIL_WHERE_THEY_STOP))(
+    '%s catches no failed dependency: only a failed condition, never to the Fail state',
+    (_name, state) => {
+      for (const catcher of state.Catch ?? []) {
+        expect(catcher.ErrorEquals.filter((error) => !DECISION_ERRORS.includes(error))).toEqual([]);
+        expect(states[catcher.Next]!.Type).not.toBe('Fail');
+        // The caught condition says nothing about the order: the state goes on with its input, the caught error.
+        expect(catcher.ResultPath).toBeNull();
+      }
+    },
+  );
+
+  it.each([
+    ['MarkFailed', 'NotifyFailure'],
+    ['RecordConfirmationFailure', 'ReleaseStock'],
+    ['RecordRejectionFailure', 'MarkFailed'],
+  ])('%s sends its failed condition on to %s (the decision it stands for)', (name, next) => {
+    expect(states[name]!.Catch).toEqual([{ ErrorEquals: ['DynamoDB.ConditionalCheckFailedException'], ResultPath: null, Next: next }]);
   });
 
   it('has a route to RejectOrder for every rejection reason (directly or through the compensation Choice)', () => {
@@ -357,6 +423,43 @@ describe('workflow definition: Catch', () => {
       states.UpdateStock!.Catch = original;
     }
   });
+});
+
+describe('workflow definition: compensation', () => {
+  it('runs the steps domain/order.ts compensationPlan tracks on the order, in its order', () => {
+    // A failure: everything is undone, then FAILED and told; out of stock: the payment voided, then rejected.
+    const failure = compensationRun('ReleaseStock', 'TransientError');
+    expect(failure).toEqual({ tasks: ['ReleaseStock', 'VoidPayment', 'MarkFailed', 'NotifyFailure'], end: 'OrderFailed' });
+    expect(failure.tasks).toEqual(compensationPlan('TransientError'));
+    const outOfStock = compensationRun('VoidPayment', 'OutOfStock');
+    expect(outOfStock).toEqual({ tasks: ['VoidPayment', 'RejectOrder'], end: REJECT_STATE });
+    expect(outOfStock.tasks).toEqual(compensationPlan('OutOfStock'));
+  });
+
+  it('enters compensation only at its first step for that error: OutOfStock at VoidPayment, anything else at ReleaseStock', () => {
+    const entering = (name: string) => [...tokensEntering(name)].sort();
+    expect(entering('ReleaseStock').length).toBeGreaterThan(0);
+    expect(entering('ReleaseStock').filter((token) => token === 'OutOfStock' || token === UNKNOWN)).toEqual([]);
+    // VoidPayment after ReleaseStock (any error) or straight from UpdateStock's OutOfStock: $.Error always holds it.
+    expect(entering('VoidPayment')).toContain('OutOfStock');
+    expect(entering('VoidPayment')).not.toContain(UNKNOWN);
+    expect(entering('MarkFailed')).not.toContain(UNKNOWN);
+    expect(entering('NotifyFailure')).not.toContain(UNKNOWN);
+  });
+
+  it.each(['ReleaseStock', 'VoidPayment', 'NotifyFailure'])(
+    '%s gets the caught error and the redrive count, so a redrive can run it again from its own input',
+    (name) => {
+      // $$.Execution.RedriveCount is 0 until the execution is redriven (Step Functions developer guide, "Accessing
+      // execution data from the Context object").
+      expect(states[name]!.Parameters?.Payload).toEqual({
+        'orderId.$': '$$.Execution.Name',
+        'error.$': '$.Error',
+        'redriveCount.$': '$$.Execution.RedriveCount',
+      });
+      expect(states[name]!.ResultPath).toBeNull();
+    },
+  );
 });
 
 describe('workflow definition: an API answer of any shape cannot fail the execution uncaught', () => {

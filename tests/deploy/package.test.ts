@@ -181,6 +181,19 @@ const EXPECTED_GRANTS: Record<string, string[]> = {
       [...functionLogs(fn), ...XRAY_WRITE, 'dynamodb:GetItem -> OrdersTable', 'dynamodb:UpdateItem -> OrdersTable', 'sns:Publish -> OrderNotificationsTopic'],
     ]),
   ),
+  // The reconciler; why each line, and what it must not have, in tests/deploy/reconciler.test.ts.
+  ReconcileIamRoleLambdaExecution: [
+    ...functionLogs('reconcile'),
+    ...XRAY_WRITE,
+    'states:ListExecutions -> OrderPipelineStateMachine',
+    ...['DescribeExecution', 'GetExecutionHistory', 'RedriveExecution'].map(
+      (action) => `states:${action} -> arn:${P}:states:${R}:${A}:execution:order-pipeline-${STAGE}:*`,
+    ),
+    'dynamodb:Scan -> OrdersTable',
+    'sns:Publish -> OperationsTopic',
+    'kms:Decrypt -> OperationsTopicKey',
+    'kms:GenerateDataKey* -> OperationsTopicKey',
+  ],
   OrderPipelineStateMachineRole: [
     ...invoke(
       'ReceiveOrderLambdaFunction',

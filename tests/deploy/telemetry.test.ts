@@ -77,10 +77,11 @@ function expectCountAlarm(alarm: Alarm, threshold: number): void {
 }
 
 describe(`alarms (sls package --stage ${STAGE})`, () => {
-  it('are exactly: four for the state machine, Errors and Throttles per function, read and write throttles per table', () => {
+  it('are exactly: four for the state machine, Errors and Throttles per function, read and write throttles per table, StuckOrders', () => {
     const tables = ofType('AWS::DynamoDB::Table');
     expect(tables.length).toBe(3);
-    expect(alarms()).toHaveLength(STATE_MACHINE_ALARM_METRICS.length + 2 * FUNCTIONS.length + 2 * tables.length);
+    // + the reconciler's StuckOrders alarm (checked in tests/deploy/reconciler.test.ts).
+    expect(alarms()).toHaveLength(STATE_MACHINE_ALARM_METRICS.length + 2 * FUNCTIONS.length + 2 * tables.length + 1);
   });
 
   it('every alarm notifies the operations topic, and only it, on ALARM and on OK', () => {

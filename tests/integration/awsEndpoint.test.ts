@@ -1,7 +1,7 @@
 // The local AWS endpoint, driven by real AWS clients: the SDK v3 clients (Step Functions, CloudFormation, SNS,
 // DynamoDB), the AWS CLI v1 and `sls invoke stepf`. The operations, members and error codes asserted here are those
 // of the services' API references (Step Functions: StartExecution, DescribeExecution, StopExecution,
-// ListExecutions, GetExecutionHistory, ListStateMachines, DescribeStateMachine, DescribeStateMachineForExecution;
+// RedriveExecution, ListExecutions, GetExecutionHistory, ListStateMachines, DescribeStateMachine, DescribeStateMachineForExecution;
 // CloudFormation: DescribeStacks; SNS: Publish, ListTopics); tests/local/aws/serviceModel.test.ts checks the same
 // answers member by member against AWS's published service models.
 import { execFile } from 'node:child_process';
@@ -230,6 +230,10 @@ describe.skipIf(SERVICE_MODELS_MISSING !== undefined)(
       const compensated = await call('StartExecution', { stateMachineArn, name: 'aws-model-2', input: JSON.stringify(orderInput([{ sku: 'SKU-6', quantity: 2 }])) });
       const failed = await call('StartExecution', { stateMachineArn, name: 'aws-model-3', input: JSON.stringify({ ...orderInput([{ sku: 'SKU-1', quantity: 1 }]), orderId: 'not-the-execution-name' }) });
       await Promise.all(['aws-model-2', 'aws-model-3'].map((name) => stack.current.waitForExecution(name, 30_000)));
+      // An ABORTED one to redrive: stopped while ValidatePayment waits 60 s to retry (redriven, it waits again).
+      const aborted = await call('StartExecution', { stateMachineArn, name: 'aws-model-4', input: JSON.stringify(orderInput([{ sku: 'SKU-1', quantity: 1 }], 'tok_chargeDeclinedProcessingError')) });
+      await call('StopExecution', { executionArn: aborted.body.executionArn });
+      expect((await stack.current.waitForExecution('aws-model-4', 30_000)).status).toBe('ABORTED');
       const calls: Array<[string, Record<string, unknown>]> = [
         ['GetExecutionHistory', { executionArn: compensated.body.executionArn }],
         ['GetExecutionHistory', { executionArn: failed.body.executionArn }],
@@ -243,13 +247,18 @@ describe.skipIf(SERVICE_MODELS_MISSING !== undefined)(
         ['DescribeStateMachine', { stateMachineArn }],
         ['DescribeStateMachineForExecution', { executionArn }],
         ['StopExecution', { executionArn: `${executionArn}-missing` }],
+        ['RedriveExecution', { executionArn: aborted.body.executionArn, clientToken: 'aws-model-redrive' }],
+        ['ListExecutions', { stateMachineArn, redriveFilter: 'REDRIVEN' }],
+        ['RedriveExecution', { executionArn }],
         ['DescribeExecution', { executionArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:x' }],
         ['ListExecutions', { stateMachineArn: `${stateMachineArn}x` }],
       ];
       expect(started.status).toBe(200);
       expect(shapeProblems(model, model.operations.StartExecution!.output!.shape, started.body)).toEqual([]);
+      const statuses: Record<string, unknown> = {};
       for (const [operation, request] of calls) {
         const { status, body } = await call(operation, request);
+        if (operation === 'RedriveExecution') statuses[String(request.executionArn)] = body.__type ?? status;
         const spec = model.operations[operation]!;
         if (status === 200) {
           expect({ operation, problems: shapeProblems(model, spec.output!.shape, body) }).toEqual({ operation, problems: [] });
@@ -259,6 +268,8 @@ describe.skipIf(SERVICE_MODELS_MISSING !== undefined)(
           expect({ operation, error: body.__type }).toEqual({ operation, error: expect.toBeOneOf(declared) });
         }
       }
+      // The redrive of the ABORTED one succeeds; the SUCCEEDED one is ExecutionNotRedrivable (API reference, RedriveExecution).
+      expect(statuses).toEqual({ [String(aborted.body.executionArn)]: 200, [executionArn]: 'ExecutionNotRedrivable' });
     });
   },
 );
@@ -283,7 +294,11 @@ describe('CloudFormation, SNS and DynamoDB on the same endpoint', () => {
   it('lists the topics and publishes into the outbox; refuses what it does not emulate', async () => {
     const sns = new SNSClient(clientConfig());
     const { Topics } = await sns.send(new ListTopicsCommand({}));
-    expect(Topics).toEqual([{ TopicArn: 'arn:aws:sns:us-east-1:000000000000:order-pipeline-local-notifications' }]);
+    // serverless.yml's two topics: the customers' notifications and the operators' alarms.
+    expect(Topics).toEqual([
+      { TopicArn: 'arn:aws:sns:us-east-1:000000000000:order-pipeline-local-notifications' },
+      { TopicArn: 'arn:aws:sns:us-east-1:000000000000:order-pipeline-local-operations' },
+    ]);
     const { MessageId } = await sns.send(new PublishCommand({ TopicArn: Topics![0]!.TopicArn, Message: 'hello from the endpoint test', Subject: 'test' }));
     expect(stack.current.outbox.messages.find((message) => message.messageId === MessageId)?.message).toBe('hello from the endpoint test');
     const { CreateTopicCommand } = await import('@aws-sdk/client-sns');

@@ -1,6 +1,7 @@
 // FAULTS on the real workflow (local stack, retry pauses 0): a transient fault in any adapter is retried and the
-// order still ends CONFIRMED; a persistent one (`always`) ends in compensation and a final status. After every
-// case the whole stack is checked: guarantees 1-4 hold (checkConsistency over the tables and the outbox).
+// order still ends CONFIRMED; a persistent one (`always`) ends in compensation and a final status, or - when it
+// keeps a compensation step from finishing - fails the execution at that step until a redrive completes it. After
+// every case the whole stack is checked: guarantees 1-4 hold (checkConsistency over the tables and the outbox).
 import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -78,6 +79,17 @@ async function withFaults(faults: string, input: unknown = orderInput(), armAt?:
   }
 }
 
+/**
+ * RedriveExecution once the dependency is back (FAULTS cleared): the execution resumes at the step that failed
+ * (Step Functions developer guide, "Restarting state machine executions with redrive"). What it ends as.
+ */
+async function redrive(orderId: string): Promise<{ execution: ExecutionRecord; order: Order; messages: string[] }> {
+  stack.current.stepFunctions.redriveExecution(stack.current.stepFunctions.registry.executionArn(orderId));
+  const execution = await stack.current.waitForExecution(orderId, 20_000);
+  const order = (await stack.current.order(orderId)) as unknown as Order;
+  return { execution, order, messages: stack.current.outbox.forOrder(orderId).map((m) => m.attributes.eventType?.StringValue ?? '?') };
+}
+
 async function expectGuaranteesHold(): Promise<void> {
   const report = await stack.current.checkConsistency();
   expect(report.violations).toEqual([]);
@@ -123,16 +135,19 @@ describe('a persistent fault (always) ends in compensation and a final status', 
   // Which ending each persistent fault gets:
   //   payments, inventory, orders down -> FAILED (nothing sold, nothing held);
   //   sns down -> the sale stands: CONFIRMED (or REJECTED) with the failed notice recorded on the order.
-  it('payments:TransientError:always -> FAILED: never authorized, failure notice sent', async () => {
-    const { execution, order, messages } = await withFaults('payments:TransientError:always');
-    expect(execution.status).toBe('FAILED');
-    expect(execution.error).toBe('OrderFailed');
+  it('payments:TransientError:always -> FAILED at VoidPayment (the provider cannot say what it holds); redriven: FAILED, never authorized, failure notice sent', async () => {
+    const { execution, order } = await withFaults('payments:TransientError:always');
+    expect([execution.status, execution.error]).toEqual(['FAILED', 'TransientError']);
     expect(retries(execution, 'ValidatePayment')).toBe(4);
-    expect(order.status).toBe('FAILED');
-    expect(order.failure?.error).toBe('ApiGateway.503');
+    expect(retries(execution, 'VoidPayment')).toBe(4);
+    expect(order).toMatchObject({ status: 'RECEIVED', compensationRemaining: ['VoidPayment', 'MarkFailed', 'NotifyFailure'] });
+    const redriven = await redrive(order.orderId);
+    expect(redriven.execution.error).toBe('OrderFailed');
+    expect(redriven.order.status).toBe('FAILED');
+    expect(redriven.order.failure?.error).toBe('ApiGateway.503');
     expect(await authorizationsOf(order.orderId)).toEqual([]);
-    expect(order.stockReservation).toBeUndefined();
-    expect(messages).toEqual(['OrderFailed']);
+    expect(redriven.order.stockReservation).toBeUndefined();
+    expect(redriven.messages).toEqual(['OrderFailed']);
   });
 
   it('inventory:ProvisionedThroughputExceededException:always -> FAILED before anything was held', async () => {
@@ -147,14 +162,17 @@ describe('a persistent fault (always) ends in compensation and a final status', 
     expect(messages).toEqual(['OrderFailed']);
   });
 
-  it('orders:ThrottlingException:always -> FAILED, recorded by the direct DynamoDB MarkFailed step', async () => {
+  it('orders:ThrottlingException:always -> FAILED at ReleaseStock with no order record; redriven: FAILED, written by MarkFailed', async () => {
     const { execution, order, messages } = await withFaults('orders:ThrottlingException:always');
-    expect(execution.status).toBe('FAILED');
-    expect(order.status).toBe('FAILED');
-    expect(order.history.map((h) => h.status)).toEqual(['FAILED']);
-    expect(await authorizationsOf(order.orderId)).toEqual([]);
-    // NotifyFailure cannot read the order either: no message, and guarantee 4 asks none for FAILED.
+    expect([execution.status, execution.error]).toEqual(['FAILED', 'TransientError']);
+    expect(execution.cause).toContain('remaining: ReleaseStock, VoidPayment, MarkFailed, NotifyFailure');
+    expect(order).toBeUndefined();
     expect(messages).toEqual([]);
+    const redriven = await redrive(execution.name);
+    expect(redriven.order.status).toBe('FAILED');
+    expect(redriven.order.history.filter((h) => h.event === undefined).map((h) => h.status)).toEqual(['FAILED']);
+    expect(await authorizationsOf(execution.name)).toEqual([]);
+    expect(redriven.messages).toEqual(['OrderFailed']);
   });
 
   it('sns:InternalErrorException:always -> CONFIRMED with the failed confirmation notice recorded', async () => {
@@ -207,29 +225,24 @@ describe('a persistent fault (always) ends in compensation and a final status', 
   });
 });
 
-describe('the limit: a dependency down through compensation too (a double fault)', () => {
-  it('is not hidden: the order ends, and the check names the authorization left held (guarantee 3)', async () => {
+describe('a dependency down through compensation too (a double fault)', () => {
+  it('fails the execution at the step it stopped, the check naming the hold; a redrive voids it and rejects the order', async () => {
     // Out of stock, and the payment provider down from UpdateStock on: VoidPayment exhausts its retries.
     const { execution, order } = await withFaults('payments:TransientError:always', orderInput('tok_visa', [{ sku: 'SKU-6', quantity: 5 }]), 'reserveStock');
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(order).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+    expect([execution.status, execution.error]).toEqual(['FAILED', 'TransientError']);
     expect(retries(execution, 'VoidPayment')).toBe(4);
+    expect(order).toMatchObject({ status: 'PAYMENT_APPROVED', compensationRemaining: ['VoidPayment', 'RejectOrder'] });
     const [held] = await authorizationsOf(order.orderId);
     const report = await stack.current.checkConsistency();
-    expect(report.violations).toEqual([
-      { guarantee: 3, subject: held!.authorizationId, message: expect.stringContaining(`order ${order.orderId}, which is REJECTED, and not voided`) },
-    ]);
-    // What an operator does once the provider is back: void it (here straight in the simulator's ledger).
-    const doc = DynamoDBDocumentClient.from(stack.current.dynamodb);
-    await doc.send(
-      new UpdateCommand({
-        TableName: stack.current.tables.get('PaymentsTable')!.tableName,
-        Key: { authorizationId: held!.authorizationId },
-        UpdateExpression: 'SET #s = :v',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':v': 'VOIDED' },
-      }),
+    expect(report.violations).toEqual(
+      expect.arrayContaining([{ guarantee: 3, subject: held!.authorizationId, message: expect.stringContaining(`order ${order.orderId}, which is PAYMENT_APPROVED, and not voided`) }]),
     );
+    // Once the provider is back: a redrive, and the guarantees hold again (afterEach).
+    const redriven = await redrive(order.orderId);
+    expect(redriven.execution.status).toBe('SUCCEEDED');
+    expect(redriven.order).toMatchObject({ status: 'REJECTED', reason: 'OUT_OF_STOCK' });
+    expect((await authorizationsOf(order.orderId)).map((a) => a.status)).toEqual(['VOIDED']);
+    expect(redriven.messages).toEqual(['OrderRejected']);
   });
 });
 

@@ -87,7 +87,7 @@ const priceOf = (sku: string) => seed.find((entry) => entry.sku === sku)!.unitPr
 
 describe('npm start (node --import tsx local/commands/start.ts)', () => {
   it('serves an order end to end, tracing it, and on SIGTERM exits 0 with its DynamoDB Local gone', async () => {
-    const start = run('local/commands/start.ts', ['--port', '0']);
+    const start = run('local/commands/start.ts', ['--port', '0', '--aws-port', '0']);
     const url = await until(
       'the start banner',
       () => {
@@ -151,7 +151,7 @@ describe('npm start (node --import tsx local/commands/start.ts)', () => {
     try {
       const file = join(dir, 'catalog.json');
       writeFileSync(file, JSON.stringify([{ sku: 'OK-1', name: 'Fine', unitPrice: 100, currency: 'BRL', stock: 1 }, { sku: 'BAD-1', name: 'Bad', unitPrice: -1, currency: 'BRL', stock: 1 }]));
-      const finished = await run('local/commands/start.ts', ['--port', '0', '--seed', file]).done;
+      const finished = await run('local/commands/start.ts', ['--port', '0', '--aws-port', '0', '--seed', file]).done;
       expect(finished.code).toBe(1);
       const lines = finished.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);

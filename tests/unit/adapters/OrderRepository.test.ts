@@ -198,3 +198,84 @@ describe('OrderRepository.claimNotice / markNoticeSent', () => {
     });
   });
 });
+
+describe('OrderRepository.beginCompensation', () => {
+  const steps = ['ReleaseStock', 'VoidPayment', 'MarkFailed', 'NotifyFailure'] as const;
+
+  it('records the steps, the error and when, only on a stored order not final and not compensating yet', async () => {
+    ddbMock.on(UpdateCommand).resolves({});
+    await expect(repo.beginCompensation('ord-1', steps, 'ApiGateway.503', AT)).resolves.toBe(true);
+    const update = lastUpdate();
+    expect(update).toMatchObject({ TableName: TABLE, Key: { orderId: 'ord-1' } });
+    expect(update.UpdateExpression).toBe('SET compensation = :compensation, compensationRemaining = :steps, updatedAt = :now');
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':compensation': { error: 'ApiGateway.503', since: AT },
+      ':steps': ['ReleaseStock', 'VoidPayment', 'MarkFailed', 'NotifyFailure'],
+      ':now': AT,
+    });
+    expect(update.ConditionExpression).toContain('attribute_exists(orderId) AND attribute_not_exists(compensationRemaining)');
+    // The statuses it may start in: the three that are not final, named in the condition.
+    const allowed = Object.entries(update.ExpressionAttributeValues!)
+      .filter(([name]) => /^:s\d+$/.test(name) && update.ConditionExpression!.includes(name))
+      .map(([, status]) => status);
+    expect(allowed.sort()).toEqual(['PAYMENT_APPROVED', 'RECEIVED', 'STOCK_RESERVED']);
+  });
+
+  it('is false, writing nothing, when compensation started before or the order is final or missing', async () => {
+    ddbMock.on(UpdateCommand).rejects(conditionFailed());
+    await expect(repo.beginCompensation('ord-1', steps, 'ApiGateway.503', AT)).resolves.toBe(false);
+  });
+
+  it('passes other errors on', async () => {
+    ddbMock.on(UpdateCommand).rejects(awsError('ProvisionedThroughputExceededException', 400));
+    await expect(repo.beginCompensation('ord-1', steps, 'ApiGateway.503', AT)).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+  });
+});
+
+describe('OrderRepository.completeCompensationStep', () => {
+  it('removes the step at its place, conditional on it still being there', async () => {
+    ddbMock.on(UpdateCommand).resolves({});
+    await repo.completeCompensationStep('ord-1', 'VoidPayment', ['VoidPayment', 'MarkFailed', 'NotifyFailure'], LATER);
+    expect(lastUpdate()).toMatchObject({
+      Key: { orderId: 'ord-1' },
+      UpdateExpression: 'SET updatedAt = :now REMOVE compensationRemaining[0]',
+      ConditionExpression: 'compensationRemaining[0] = :step',
+      ExpressionAttributeValues: { ':step': 'VoidPayment', ':now': LATER },
+    });
+    await repo.completeCompensationStep('ord-1', 'NotifyFailure', ['MarkFailed', 'NotifyFailure'], LATER);
+    expect(lastUpdate()).toMatchObject({ UpdateExpression: 'SET updatedAt = :now REMOVE compensationRemaining[1]', ConditionExpression: 'compensationRemaining[1] = :step' });
+  });
+
+  it('writes nothing for a step not on the list', async () => {
+    await repo.completeCompensationStep('ord-1', 'ReleaseStock', ['VoidPayment'], LATER);
+    expect(ddbMock).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
+  it('changes nothing when the step was taken off already (a retry)', async () => {
+    ddbMock.on(UpdateCommand).rejects(conditionFailed());
+    await expect(repo.completeCompensationStep('ord-1', 'VoidPayment', ['VoidPayment'], LATER)).resolves.toBeUndefined();
+  });
+
+  it('passes other errors on', async () => {
+    ddbMock.on(UpdateCommand).rejects(awsError('InternalServerError', 500));
+    await expect(repo.completeCompensationStep('ord-1', 'VoidPayment', ['VoidPayment'], LATER)).rejects.toMatchObject({ name: 'InternalServerError' });
+  });
+});
+
+describe('OrderRepository.recordRedrive', () => {
+  it('appends a REDRIVEN entry with the status and the count, only for a count not recorded yet', async () => {
+    ddbMock.on(UpdateCommand).resolves({});
+    await expect(repo.recordRedrive('ord-1', 2, 'STOCK_RESERVED', LATER)).resolves.toBe(true);
+    expect(lastUpdate()).toMatchObject({
+      Key: { orderId: 'ord-1' },
+      UpdateExpression: 'SET redriveCount = :count, #history = list_append(#history, :entry), updatedAt = :now',
+      ConditionExpression: 'attribute_exists(orderId) AND (attribute_not_exists(redriveCount) OR redriveCount < :count)',
+      ExpressionAttributeValues: { ':count': 2, ':entry': [{ status: 'STOCK_RESERVED', at: LATER, event: 'REDRIVEN', redriveCount: 2 }], ':now': LATER },
+    });
+  });
+
+  it('is false when this redrive was recorded already (or the order is missing)', async () => {
+    ddbMock.on(UpdateCommand).rejects(conditionFailed());
+    await expect(repo.recordRedrive('ord-1', 1, 'FAILED', LATER)).resolves.toBe(false);
+  });
+});

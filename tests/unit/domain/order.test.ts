@@ -3,6 +3,9 @@ import {
   FINAL_STATUSES,
   OrderStatus,
   canMove,
+  compensationFrom,
+  compensationOf,
+  compensationPlan,
   invalidOrder,
   newOrder,
   priceOrder,
@@ -13,7 +16,7 @@ import {
   type Order,
   type Product,
 } from '../../../domain/order.ts';
-import { AT, COFFEE, CUSTOMER, MUG, USD_ONLY, catalog, storedOrder } from '../support/fixtures.ts';
+import { AT, COFFEE, LATER, CUSTOMER, MUG, USD_ONLY, catalog, storedOrder } from '../support/fixtures.ts';
 
 const ALL_STATUSES = Object.values(OrderStatus);
 
@@ -183,6 +186,51 @@ describe('toPublicOrder', () => {
   it('shows the reason and problems of a rejected order', () => {
     const rejected = invalidOrder({ orderId: 'ord-2', problems: [{ path: 'items[0].sku', message: 'unknown SKU "X"' }], now: AT });
     expect(toPublicOrder(rejected)).toMatchObject({ status: 'REJECTED', reason: 'INVALID_ORDER', problems: rejected.problems, items: [] });
+  });
+});
+
+describe('compensation', () => {
+  it('plans every step for a failure and only the void and the rejection for out of stock', () => {
+    expect(compensationPlan('ApiGateway.503')).toEqual(['ReleaseStock', 'VoidPayment', 'MarkFailed', 'NotifyFailure']);
+    expect(compensationPlan('States.Timeout')).toEqual(['ReleaseStock', 'VoidPayment', 'MarkFailed', 'NotifyFailure']);
+    expect(compensationPlan('OutOfStock')).toEqual(['VoidPayment', 'RejectOrder']);
+  });
+
+  it('knows what remains from a step on, and that a step off the path has none', () => {
+    expect(compensationFrom('VoidPayment', 'TransientError')).toEqual(['VoidPayment', 'MarkFailed', 'NotifyFailure']);
+    expect(compensationFrom('NotifyFailure', 'TransientError')).toEqual(['NotifyFailure']);
+    expect(compensationFrom('VoidPayment', 'OutOfStock')).toEqual(['VoidPayment', 'RejectOrder']);
+    expect(compensationFrom('ReleaseStock', 'OutOfStock')).toBeUndefined();
+    expect(compensationFrom('RejectOrder', 'TransientError')).toBeUndefined();
+  });
+
+  it('is PENDING while a step remains and DONE once none does; absent before it starts', () => {
+    const pending = storedOrder('ord-1', 'STOCK_RESERVED', { compensation: { error: 'TransientError', since: AT }, compensationRemaining: ['ReleaseStock', 'VoidPayment'] });
+    expect(compensationOf(pending)).toEqual({ status: 'PENDING', remaining: ['ReleaseStock', 'VoidPayment'], error: 'TransientError', since: AT });
+    expect(compensationOf({ ...pending, compensationRemaining: [] })).toEqual({ status: 'DONE', remaining: [], error: 'TransientError', since: AT });
+    expect(compensationOf(storedOrder('ord-1'))).toBeUndefined();
+  });
+
+  it('GET shows the compensation and each REDRIVEN history entry with its count', () => {
+    const order = storedOrder('ord-1', 'FAILED', {
+      compensation: { error: 'TransientError', since: AT },
+      compensationRemaining: ['NotifyFailure'],
+      redriveCount: 1,
+      history: [
+        { status: 'RECEIVED', at: AT },
+        { status: 'RECEIVED', at: LATER, event: 'REDRIVEN', redriveCount: 1 },
+        { status: 'FAILED', at: LATER },
+      ],
+    });
+    const view = toPublicOrder(order);
+    expect(view.compensation).toEqual({ status: 'PENDING', remaining: ['NotifyFailure'], error: 'TransientError', since: AT });
+    expect(view.history).toEqual([
+      { status: 'RECEIVED', at: AT },
+      { status: 'RECEIVED', at: LATER, event: 'REDRIVEN', redriveCount: 1 },
+      { status: 'FAILED', at: LATER },
+    ]);
+    expect(view).not.toHaveProperty('compensationRemaining');
+    expect(view).not.toHaveProperty('redriveCount');
   });
 });
 

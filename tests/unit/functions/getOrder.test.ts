@@ -53,6 +53,21 @@ describe('GET /orders/{orderId} (getOrder)', () => {
     expect(bodyOf(await get('ord-2'))).toMatchObject({ status: 'REJECTED', reason: 'PAYMENT_DECLINED' });
   });
 
+  it('shows a compensation still pending, with what remains, and the redrives in the history', async () => {
+    const order = storedOrder('ord-3', 'STOCK_RESERVED', {
+      compensation: { error: 'TransientError', since: '2026-11-24T12:00:06.000Z' },
+      compensationRemaining: ['ReleaseStock', 'VoidPayment', 'MarkFailed', 'NotifyFailure'],
+    });
+    order.history.push({ status: 'STOCK_RESERVED', at: '2026-11-24T12:10:00.000Z', event: 'REDRIVEN', redriveCount: 1 });
+    ddbMock.on(GetCommand).resolves({ Item: order });
+    const body = bodyOf(await get('ord-3'));
+    expect(body).toMatchObject({
+      status: 'STOCK_RESERVED',
+      compensation: { status: 'PENDING', remaining: ['ReleaseStock', 'VoidPayment', 'MarkFailed', 'NotifyFailure'], error: 'TransientError', since: '2026-11-24T12:00:06.000Z' },
+    });
+    expect((body as { history: unknown[] }).history.at(-1)).toEqual({ status: 'STOCK_RESERVED', at: '2026-11-24T12:10:00.000Z', event: 'REDRIVEN', redriveCount: 1 });
+  });
+
   it('answers 404 NotFound as JSON for an unknown order', async () => {
     ddbMock.on(GetCommand).resolves({});
     const response = await get('ord-404');

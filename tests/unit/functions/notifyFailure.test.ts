@@ -3,7 +3,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { handler } from '../../../functions/notifyFailure/handler.ts';
 import { AT, storedOrder } from '../support/fixtures.ts';
-import { awsError, conditionFailed, ddbMock, resetAwsMocks, snsMock } from '../support/aws.ts';
+import { awsError, conditionFailed, ddbMock, rejectionOf, resetAwsMocks, snsMock } from '../support/aws.ts';
 import { lambdaContext } from '../support/lambda.ts';
 
 const notify = (orderId: string, error = 'States.TaskFailed') => handler({ orderId, error }, lambdaContext('order-pipeline-test-notifyFailure'));
@@ -49,5 +49,39 @@ describe('NotifyFailure (notifyFailure)', () => {
     ddbMock.on(GetCommand).resolves({ Item: storedOrder('ord-1', 'FAILED') });
     snsMock.on(PublishCommand).rejects(awsError('ThrottlingException', 400));
     await expect(notify('ord-1')).rejects.toMatchObject({ name: 'TransientError' });
+  });
+});
+
+describe('NotifyFailure as the last compensation step (the Payload the definition gives it)', () => {
+  const step = (event: Record<string, unknown>) => handler({ orderId: 'ord-1', error: 'TransientError', ...event } as never, lambdaContext('order-pipeline-test-notifyFailure'));
+  const compensating = { compensation: { error: 'TransientError', since: AT }, compensationRemaining: ['NotifyFailure' as const] };
+
+  it('tells the customer, then takes itself off: compensation done', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: storedOrder('ord-1', 'FAILED', compensating) });
+    await expect(step({ redriveCount: 0 })).resolves.toEqual({ orderId: 'ord-1', notified: true });
+    const last = ddbMock.commandCalls(UpdateCommand).at(-1)!.args[0].input;
+    expect(last).toMatchObject({ UpdateExpression: expect.stringContaining('REMOVE compensationRemaining[0]'), ExpressionAttributeValues: { ':step': 'NotifyFailure' } });
+  });
+
+  it('never starts compensation itself (MarkFailed leaves it NotifyFailure to do)', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: storedOrder('ord-1', 'FAILED') });
+    await step({ redriveCount: 0 });
+    expect(ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression).filter((e) => /compensation/.test(e ?? ''))).toEqual([]);
+  });
+
+  it('records the redrive when it is the first step to run after one (MarkFailed resumed, then NotifyFailure)', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: storedOrder('ord-1', 'FAILED', compensating) });
+    await step({ redriveCount: 1 });
+    const first = ddbMock.commandCalls(UpdateCommand)[0]!.args[0].input;
+    expect(first.ExpressionAttributeValues).toMatchObject({ ':count': 1, ':entry': [{ status: 'FAILED', event: 'REDRIVEN', redriveCount: 1 }] });
+  });
+
+  it('fails where it stopped when SNS is down: its message saying NotifyFailure remains, the step still listed', async () => {
+    ddbMock.on(GetCommand).resolves({ Item: storedOrder('ord-1', 'FAILED', compensating) });
+    snsMock.on(PublishCommand).rejects(awsError('InternalErrorException', 500));
+    const error = await rejectionOf(step({ redriveCount: 0 }));
+    expect(error.name).toBe('TransientError');
+    expect(error.message).toContain('(compensation stopped at NotifyFailure; remaining: NotifyFailure)');
+    expect(ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression).filter((e) => /compensationRemaining/.test(e ?? ''))).toEqual([]);
   });
 });

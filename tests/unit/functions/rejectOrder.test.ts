@@ -107,3 +107,21 @@ describe('detailFrom', () => {
     expect(detailFrom(order, cause)).toBe(expected);
   });
 });
+
+describe('RejectOrder ending an out-of-stock compensation', () => {
+  it('takes RejectOrder off the order once REJECTED, before the notice (a failed notice is recorded, not pending)', async () => {
+    ddbMock.on(GetCommand).resolves({
+      Item: storedOrder('ord-1', 'REJECTED', { reason: 'OUT_OF_STOCK', compensation: { error: 'OutOfStock', since: AT }, compensationRemaining: ['RejectOrder'] }),
+    });
+    snsMock.on(PublishCommand).rejects(awsError('InternalErrorException', 500));
+    await expect(reject({ orderId: 'ord-1', error: 'OutOfStock', cause: '{}' })).rejects.toMatchObject({ name: 'TransientError' });
+    const expressions = ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(expressions[1]).toMatchObject({ UpdateExpression: expect.stringContaining('REMOVE compensationRemaining[0]'), ExpressionAttributeValues: { ':step': 'RejectOrder' } });
+  });
+
+  it('touches no compensation on a rejection that never compensated (declined, invalid)', async () => {
+    orderRejectedFor('PAYMENT_DECLINED');
+    await reject({ orderId: 'ord-1', error: 'ApiGateway.402', cause: '{}' });
+    expect(ddbMock.commandCalls(UpdateCommand).filter((call) => /compensation/.test(call.args[0].input.UpdateExpression ?? ''))).toEqual([]);
+  });
+});

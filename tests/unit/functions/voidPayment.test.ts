@@ -3,7 +3,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { handler } from '../../../functions/voidPayment/handler.ts';
 import { authorizationIdFor } from '../../../adapters/SimulatedPaymentGateway.ts';
 import { AT, storedOrder } from '../support/fixtures.ts';
-import { awsError, conditionFailed, ddbMock, resetAwsMocks } from '../support/aws.ts';
+import { awsError, conditionFailed, ddbMock, rejectionOf, resetAwsMocks } from '../support/aws.ts';
 import { lambdaContext } from '../support/lambda.ts';
 
 const ORDERS = process.env.ORDERS_TABLE!;
@@ -65,5 +65,35 @@ describe('VoidPayment (voidPayment)', () => {
   it('fails with TransientError when the payments table throttles', async () => {
     ddbMock.on(UpdateCommand, { TableName: PAYMENTS }).rejects(awsError('ProvisionedThroughputExceededException', 400));
     await expect(voidPayment('ord-1')).rejects.toMatchObject({ name: 'TransientError' });
+  });
+});
+
+describe('VoidPayment as a compensation step (the Payload the definition gives it)', () => {
+  const step = (event: Record<string, unknown>) => handler({ orderId: 'ord-1', ...event } as never, lambdaContext('order-pipeline-test-voidPayment'));
+  const compensationUpdates = () => updatesOf(ORDERS).map((call) => call.args[0].input).filter((input) => /compensation/.test(input.UpdateExpression ?? ''));
+
+  it('out of stock: starts compensation with VoidPayment then RejectOrder, voids, then takes itself off', async () => {
+    ddbMock.on(GetCommand, { TableName: ORDERS }).resolves({ Item: storedOrder('ord-1', 'PAYMENT_APPROVED') });
+    await expect(step({ error: 'OutOfStock', redriveCount: 0 })).resolves.toEqual({ orderId: 'ord-1', voided: true });
+    const [begin, done] = compensationUpdates();
+    expect(begin!.ExpressionAttributeValues).toMatchObject({ ':compensation': { error: 'OutOfStock' }, ':steps': ['VoidPayment', 'RejectOrder'] });
+    expect(done).toMatchObject({ UpdateExpression: expect.stringContaining('REMOVE compensationRemaining[0]'), ExpressionAttributeValues: { ':step': 'VoidPayment' } });
+  });
+
+  it('after ReleaseStock: takes itself off the list the order holds', async () => {
+    ddbMock.on(GetCommand, { TableName: ORDERS }).resolves({
+      Item: storedOrder('ord-1', 'STOCK_RESERVED', { compensation: { error: 'TransientError', since: AT }, compensationRemaining: ['VoidPayment', 'MarkFailed', 'NotifyFailure'] }),
+    });
+    await step({ error: 'TransientError', redriveCount: 0 });
+    expect(compensationUpdates()).toEqual([expect.objectContaining({ ExpressionAttributeValues: { ':step': 'VoidPayment', ':now': expect.any(String) } })]);
+  });
+
+  it('fails where it stopped when the provider is down: retried as TransientError, its message saying what remains', async () => {
+    ddbMock.on(GetCommand, { TableName: ORDERS }).resolves({ Item: storedOrder('ord-1', 'PAYMENT_APPROVED') });
+    ddbMock.on(GetCommand, { TableName: PAYMENTS }).rejects(awsError('ServiceUnavailable', 503));
+    const error = await rejectionOf(step({ error: 'OutOfStock', redriveCount: 0 }));
+    expect(error.name).toBe('TransientError');
+    expect(error.message).toContain('(compensation stopped at VoidPayment; remaining: VoidPayment, RejectOrder)');
+    expect(updatesOf(PAYMENTS)).toEqual([]);
   });
 });

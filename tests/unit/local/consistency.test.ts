@@ -52,10 +52,34 @@ describe('checkConsistency', () => {
     ]);
   });
 
+  it('guarantee 2 after a re-seed: orders that reserved before it are not counted against the counted stock', () => {
+    // Re-seeded at 13:00 with 10 again; o1 (3 units) reserved at 12:00, before the count; o5 (4 units) after it.
+    const snapshot = consistent();
+    snapshot.seededAt = '2026-11-24T13:00:00.000Z';
+    snapshot.orders[0]!.history = [{ status: 'RECEIVED', at }, { status: 'STOCK_RESERVED', at }, { status: 'CONFIRMED', at }];
+    const later = '2026-11-24T13:05:00.000Z';
+    snapshot.orders.push(
+      order('o5', 'CONFIRMED', 4, { history: [{ status: 'RECEIVED', at: later }, { status: 'STOCK_RESERVED', at: later }, { status: 'CONFIRMED', at: later }] }),
+    );
+    snapshot.authorizations.push({ authorizationId: 'a5', orderId: 'o5', amount: 400, currency: 'BRL', status: 'AUTHORIZED', createdAt: later });
+    snapshot.messages.push({ attributes: { orderId: 'o5', eventType: 'OrderConfirmed' } });
+    snapshot.inventory = [{ sku: 'SKU-1', available: 6 }];
+    expect(checkConsistency(snapshot)).toEqual([]);
+    // Without the seed time both would count: 10 != 6 + 7.
+    delete snapshot.seededAt;
+    expect(checkConsistency(snapshot)).toEqual([expect.objectContaining({ guarantee: 2, subject: 'SKU-1', message: 'initial 10 != available 6 + confirmed 7' })]);
+  });
+
   it('guarantee 1: flags an order whose history has two final statuses', () => {
     const snapshot = consistent();
     snapshot.orders[0]!.history.push({ status: 'FAILED', at });
     expect(checkConsistency(snapshot)).toEqual([expect.objectContaining({ guarantee: 1, subject: 'o1' })]);
+  });
+
+  it('guarantee 1: counts status changes only, not a REDRIVEN entry that repeats the final status', () => {
+    const snapshot = consistent();
+    snapshot.orders[1]!.history.push({ status: 'REJECTED', at, event: 'REDRIVEN', redriveCount: 1 });
+    expect(checkConsistency(snapshot)).toEqual([]);
   });
 
   it('guarantee 2: flags stock that does not add up and stock below zero', () => {
