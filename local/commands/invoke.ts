@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { findJava, JAVA_MISSING_MESSAGE } from '../stack/dynamodbLocal.ts';
 import type { ExecutionRecord } from '../engine/executions.ts';
 import { startLocalStack, type LocalStack } from '../stack/stack.ts';
-import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
+import { commandFailure, executionOutcome, parseStrictFlags, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm run invoke -- --path FILE | --data JSON [--seed FILE] [--json]';
 
@@ -64,29 +64,8 @@ function parseFlags(): Flags {
 
 /** The outcome: the execution's output, completed from the order record (always read for a failed execution). */
 export async function outcome(stack: LocalStack, record: ExecutionRecord): Promise<Record<string, unknown>> {
-  let output: Record<string, unknown> = {};
-  if (record.output !== undefined) {
-    const parsed = JSON.parse(record.output) as unknown;
-    output = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { output: parsed };
-  }
   const order = await stack.order(record.name).catch(() => undefined);
-  const pick = (field: string) => output[field] ?? order?.[field];
-  const status = pick('status') ?? (record.status === 'SUCCEEDED' ? undefined : 'FAILED');
-  return {
-    orderId: pick('orderId') ?? record.name,
-    ...(status !== undefined ? { status } : {}),
-    ...(pick('reason') !== undefined ? { reason: pick('reason') } : {}),
-    ...(pick('total') !== undefined ? { total: pick('total') } : {}),
-    ...(pick('currency') !== undefined ? { currency: pick('currency') } : {}),
-    ...output,
-    execution: {
-      name: record.name,
-      status: record.status,
-      ...(record.error !== undefined ? { error: record.error } : {}),
-      ...(record.cause !== undefined ? { cause: record.cause } : {}),
-      durationMs: (record.stopDate ?? new Date()).getTime() - record.startDate.getTime(),
-    },
-  };
+  return executionOutcome(record, order, { durationMs: (record.stopDate ?? new Date()).getTime() - record.startDate.getTime() });
 }
 
 async function main(): Promise<void> {

@@ -13,7 +13,7 @@ import { CloudFormationResolver } from '../stack/cloudFormation.ts';
 import { reconcileRunCounts, RECONCILER_FUNCTION, reconcilerRuleName, scheduledEvent } from '../stack/reconcilerTimer.ts';
 import { loadServerlessConfig, LOCAL_STAGE, type ServerlessConfig } from '../stack/serverlessConfig.ts';
 import { DEFAULT_AWS_PORT } from '../stack/stack.ts';
-import { commandFailure, type Fail } from './cli.ts';
+import { awsEndpointFlag, commandFailure, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm run reconcile [-- --aws-port N | --endpoint URL] [--stuck-after MINUTES] [--json]';
 const HELP = `${USAGE}
@@ -58,23 +58,7 @@ function parseFlags(): Flags {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  if (values['aws-port'] !== undefined && values.endpoint !== undefined) fail(`give --aws-port or --endpoint, not both (${USAGE})`, 2);
-  let endpoint = `http://127.0.0.1:${DEFAULT_AWS_PORT}`;
-  if (values['aws-port'] !== undefined) {
-    const port = values['aws-port'];
-    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) fail(`--aws-port must be a number from 1 to 65535, got "${port}"`, 2);
-    endpoint = `http://127.0.0.1:${Number(port)}`;
-  }
-  if (values.endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(values.endpoint);
-    } catch {
-      return fail(`--endpoint must be a URL such as http://127.0.0.1:${DEFAULT_AWS_PORT}, got "${values.endpoint}"`, 2);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`--endpoint must be an http(s) URL, got "${values.endpoint}"`, 2);
-    endpoint = values.endpoint.replace(/\/+$/, '');
-  }
+  const endpoint = awsEndpointFlag(values, DEFAULT_AWS_PORT, USAGE, fail);
   const flags: Flags = { endpoint, json: values.json ?? false };
   if (values['stuck-after'] !== undefined) {
     if (!/^\d{1,6}$/.test(values['stuck-after']) || Number(values['stuck-after']) < 1) {

@@ -20,7 +20,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { parseArgs } from 'node:util';
 import { formatTraceLine, type HistoryEvent } from '../engine/executionHistory.ts';
 import { DEFAULT_AWS_PORT } from '../stack/stack.ts';
-import { commandFailure, type Fail } from './cli.ts';
+import { awsEndpointFlag, commandFailure, executionOutcome, type Fail } from './cli.ts';
 
 const USAGE = 'usage: npm run redrive -- <orderId> [--aws-port N | --endpoint URL] [--json]';
 const HELP = `${USAGE}
@@ -61,23 +61,7 @@ function parseFlags(): Flags {
     process.exit(0);
   }
   if (positionals.length !== 1 || positionals[0] === '') fail(`give exactly one order id (${USAGE})`, 2);
-  if (values['aws-port'] !== undefined && values.endpoint !== undefined) fail(`give --aws-port or --endpoint, not both (${USAGE})`, 2);
-  let endpoint = `http://127.0.0.1:${DEFAULT_AWS_PORT}`;
-  if (values['aws-port'] !== undefined) {
-    const port = values['aws-port'];
-    if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) fail(`--aws-port must be a number from 1 to 65535, got "${port}"`, 2);
-    endpoint = `http://127.0.0.1:${Number(port)}`;
-  }
-  if (values.endpoint !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(values.endpoint);
-    } catch {
-      return fail(`--endpoint must be a URL such as http://127.0.0.1:${DEFAULT_AWS_PORT}, got "${values.endpoint}"`, 2);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`--endpoint must be an http(s) URL, got "${values.endpoint}"`, 2);
-    endpoint = values.endpoint.replace(/\/+$/, '');
-  }
+  const endpoint = awsEndpointFlag(values, DEFAULT_AWS_PORT, USAGE, fail);
   return { orderId: positionals[0]!, endpoint, json: values.json ?? false };
 }
 
@@ -144,30 +128,11 @@ async function orderRecord(endpoint: string, orderId: string): Promise<Record<st
 
 /** The outcome in `npm run invoke`'s shape: the execution's output, completed from the order record. */
 function outcome(described: DescribeExecutionCommandOutput, order: Record<string, unknown> | undefined): Record<string, unknown> {
-  let output: Record<string, unknown> = {};
-  if (described.output !== undefined) {
-    const parsed = JSON.parse(described.output) as unknown;
-    output = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { output: parsed };
-  }
-  const pick = (field: string) => output[field] ?? order?.[field];
-  const status = pick('status') ?? (described.status === 'SUCCEEDED' ? undefined : 'FAILED');
-  return {
-    orderId: pick('orderId') ?? described.name,
-    ...(status !== undefined ? { status } : {}),
-    ...(pick('reason') !== undefined ? { reason: pick('reason') } : {}),
-    ...(pick('total') !== undefined ? { total: pick('total') } : {}),
-    ...(pick('currency') !== undefined ? { currency: pick('currency') } : {}),
-    ...output,
-    execution: {
-      name: described.name,
-      status: described.status,
-      ...(described.error !== undefined ? { error: described.error } : {}),
-      ...(described.cause !== undefined ? { cause: described.cause } : {}),
-      redriveCount: described.redriveCount ?? 0,
-      ...(described.redriveDate ? { redriveDate: described.redriveDate.toISOString() } : {}),
-      ...(described.redriveDate && described.stopDate ? { durationMs: described.stopDate.getTime() - described.redriveDate.getTime() } : {}),
-    },
-  };
+  return executionOutcome({ ...described, name: described.name ?? '', status: described.status ?? 'UNKNOWN' }, order, {
+    redriveCount: described.redriveCount ?? 0,
+    ...(described.redriveDate ? { redriveDate: described.redriveDate.toISOString() } : {}),
+    ...(described.redriveDate && described.stopDate ? { durationMs: described.stopDate.getTime() - described.redriveDate.getTime() } : {}),
+  });
 }
 
 async function main(): Promise<void> {
