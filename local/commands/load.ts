@@ -1,15 +1,20 @@
-// npm run load -- [--orders N] [--concurrency C] [--faults SPEC] [--seed FILE] [--retry-ms MS] [--random-seed N]
+// npm run load -- [--orders N] [--concurrency C] [--faults SPEC] [--outage SPEC] [--seed FILE] [--retry-ms MS] [--random-seed N]
 // A bounded load run: starts its own quiet local stack on a free port of 127.0.0.1, seeds a catalog with scarce
 // and plentiful SKUs, sends the orders over HTTP (a mix of tokens, multi-line orders, repeated and conflicting
 // Idempotency-Keys), waits for every execution, checks guarantees 1-4 on the tables and the outbox, stops
 // everything and ends with the line `N orders, T s, R orders/s, V violations`. Exit 0 only with 0 violations.
+// `--outage payments:20s@5s` takes a dependency down for a stretch of the run (lib/faults.ts startOutage): orders
+// meanwhile fail into compensation, and compensation steps that cannot finish fail their execution at that step.
+// Once every execution has stopped and every outage is over, the stack's reconciler runs until it has nothing left
+// to redrive, the redriven executions finish, and only then are the guarantees checked.
 // `runLoad` is the same run as a function (tests/integration/load.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FINAL_STATUSES } from '../../domain/order.ts';
-import { FAULT_ADAPTERS, faultCounters, parseFaults, resetFaults } from '../../lib/faults.ts';
+import { endOutage, FAULT_ADAPTERS, faultCounters, parseFaults, resetFaults, startOutage, type FaultAdapter } from '../../lib/faults.ts';
+import type { ReconcileReport } from '../../services/reconciler.ts';
 import { describeViolations, type Violation } from '../consistency/consistency.ts';
 import { findJava, JAVA_MISSING_MESSAGE } from '../stack/dynamodbLocal.ts';
 import { reportOf, takeSnapshot, type ConsistencyReport } from '../consistency/snapshot.ts';
@@ -19,6 +24,44 @@ import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 export const LOAD_DEFAULTS = { orders: 2000, concurrency: 32, retryMs: 25, randomSeed: 1 } as const;
 
+/** A dependency down for a stretch of the run: from `startMs` after the first request, for `durationMs`. */
+export interface OutagePlan {
+  adapter: FaultAdapter;
+  errorName: string;
+  startMs: number;
+  durationMs: number;
+}
+
+const OUTAGE_EXPECTED = 'expected adapter[:ErrorName]:DURATION@START, e.g. payments:20s@5s or inventory:ProvisionedThroughputExceededException:1500ms@0s';
+
+function milliseconds(text: string): number | undefined {
+  const match = /^(\d{1,7}(?:\.\d{1,3})?)(ms|s)$/.exec(text);
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * (match[2] === 's' ? 1000 : 1));
+}
+
+/** `payments:20s@5s,orders:ThrottlingException:2s@1s` (comma-separated); a malformed entry throws naming it. */
+export function parseOutages(spec: string | undefined): OutagePlan[] {
+  if (!spec || !spec.trim()) return [];
+  return spec.split(',').map((raw) => {
+    const entry = raw.trim();
+    const bad = (why: string) => new Error(`--outage: bad entry "${entry}": ${why} (${OUTAGE_EXPECTED})`);
+    const parts = entry.split(':');
+    if (parts.length < 2 || parts.length > 3) throw bad('it needs two or three parts');
+    const [adapter, ...rest] = parts;
+    const when = rest.pop()!;
+    const errorName = rest[0] ?? 'TransientError';
+    if (!FAULT_ADAPTERS.includes(adapter as FaultAdapter)) throw bad(`adapter must be one of ${FAULT_ADAPTERS.join(', ')}`);
+    if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(errorName)) throw bad('the error name must be an identifier');
+    const [duration = '', start = '', ...more] = when.split('@');
+    const durationMs = milliseconds(duration);
+    const startMs = milliseconds(start);
+    if (more.length > 0 || durationMs === undefined || startMs === undefined) throw bad(`"${when}" is not DURATION@START in s or ms`);
+    if (durationMs <= 0) throw bad('the duration must be above 0');
+    return { adapter: adapter as FaultAdapter, errorName, startMs, durationMs };
+  });
+}
+
 export interface LoadOptions {
   /** Distinct orders to place (repeats and conflicting requests come on top). */
   orders?: number;
@@ -26,6 +69,8 @@ export interface LoadOptions {
   concurrency?: number;
   /** FAULTS for the stack's handlers (lib/faults.ts syntax); a malformed value throws before anything starts. */
   faults?: string;
+  /** Dependencies down for a stretch of the run (parseOutages); a malformed value throws before anything starts. */
+  outages?: string | OutagePlan[];
   /** A catalog seed file instead of the generated one (scarce SKUs are those with less stock than demand). */
   seedFile?: string;
   /** The pause before every retry of the workflow, in ms, instead of the definition's 1-8 s. */
@@ -69,6 +114,10 @@ export interface LoadResult {
   /** Orders by final status and reason. */
   outcomes: Record<string, number>;
   faults: { spec: string | undefined; calls: Record<string, number>; injected: Record<string, number> };
+  /** The outages as they happened: seconds from the first request. */
+  outages: Array<OutagePlan & { fromSeconds: number; toSeconds: number }>;
+  /** What the reconciler did once the run had stopped: its runs, and the totals of their reports. */
+  reconciler: { runs: number; redriven: number; pastCap: number; failedOutsideCompensation: number; notRedrivable: number; stuckOrders: number; errors: number };
   catalog: { scarce: string[]; plentiful: string[]; initialStock: Record<string, number> };
   /** The closing line: `N orders, T s, R orders/s, V violations`. */
   summary: string;
@@ -183,6 +232,9 @@ class Aborted extends Error {
   }
 }
 
+/** Reconciler runs at most, at the end of a run: each redrives what is left (a cap per execution applies too). */
+const RECONCILE_ROUNDS = 10;
+
 /** Tries of one request answered 503 before the client gives up. */
 const CLIENT_ATTEMPTS = 20;
 
@@ -201,8 +253,9 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
   const signal = options.signal;
   if (!Number.isInteger(count) || count < 1) throw new Error(`orders must be a whole number from 1, got ${count}`);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error(`concurrency must be from 1 to 256, got ${concurrency}`);
-  // A malformed FAULTS stops the run before anything starts, naming the bad entry.
+  // A malformed FAULTS or outage stops the run before anything starts, naming the bad entry.
   parseFaults(options.faults);
+  const outagePlans = typeof options.outages === 'string' || options.outages === undefined ? parseOutages(options.outages) : options.outages;
 
   const scratch = mkdtempSync(join(tmpdir(), 'order-pipeline-load-'));
   let stack: LocalStack | undefined;
@@ -234,6 +287,8 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       seedFile,
       retryIntervalOverrides: retryMs,
       faults: options.faults ?? '',
+      // The reconciler's timer as npm start has it, but an hour apart: this run calls runNow() itself, at the end.
+      reconcileEveryMs: 3_600_000,
     });
     if (signal?.aborted) throw new Aborted();
     const running = stack;
@@ -243,6 +298,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         `${catalog.length - scarce.size} plentiful; ${plan.first.length + plan.later.length} requests for ${count} orders, ${concurrency} at a time`,
     );
     if (options.faults) log(`FAULTS=${options.faults}`);
+    for (const plan of outagePlans) log(`outage: ${plan.adapter} down (${plan.errorName}) from ${plan.startMs / 1000} s for ${plan.durationMs / 1000} s`);
 
     // --- send ---------------------------------------------------------------------------------------
     const httpStatuses: Record<string, number> = {};
@@ -255,6 +311,20 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     let gaveUp = 0;
     const total = plan.first.length + plan.later.length;
     const startedAt = Date.now();
+    // The outages, on the clock of the run; each one's end is awaited before reconciling.
+    const outageTimers: NodeJS.Timeout[] = [];
+    const outagesDone = outagePlans.map(
+      (outage) =>
+        new Promise<void>((resolveOutage) => {
+          outageTimers.push(
+            setTimeout(() => startOutage(outage.adapter, outage.errorName), outage.startMs),
+            setTimeout(() => {
+              endOutage(outage.adapter);
+              resolveOutage();
+            }, outage.startMs + outage.durationMs),
+          );
+        }),
+    );
 
     const finishedCount = () => running.executions.list().filter((record) => record.status !== 'RUNNING').length;
     const progressLine = () => {
@@ -322,6 +392,9 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       }
     };
 
+    const waitTimeout = options.waitTimeoutMs ?? 120_000 + count * 50;
+    const reconciler = { runs: 0, redriven: 0, pastCap: 0, failedOutsideCompensation: 0, notRedrivable: 0, stuckOrders: 0, errors: 0 };
+
     const runBatch = async (requests: PlannedRequest[]) => {
       let next = 0;
       const worker = async () => {
@@ -337,7 +410,6 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       await runBatch(plan.later);
 
       // --- wait for every execution --------------------------------------------------------------
-      const waitTimeout = options.waitTimeoutMs ?? 120_000 + count * 50;
       await Promise.all(
         [...accepted].map((orderId) =>
           running.waitForExecution(orderId, waitTimeout).catch((error: unknown) => {
@@ -345,8 +417,36 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
           }),
         ),
       );
+      // --- the dependencies back, the reconciler until nothing is left to redrive ------------------
+      await Promise.race([Promise.all(outagesDone), new Promise((resolveAbort) => signal?.addEventListener('abort', resolveAbort, { once: true }))]);
+      if (outagePlans.length > 0) log('every outage is over: running the reconciler until it has nothing left to redrive');
+      for (let round = 1; round <= RECONCILE_ROUNDS && !signal?.aborted; round++) {
+        const report: ReconcileReport | undefined = await running.reconciler!.runNow();
+        reconciler.runs += 1;
+        if (!report) {
+          reconciler.errors += 1;
+          continue; // said through the stack's warn; the next round tries again
+        }
+        reconciler.redriven += report.redriven.length;
+        reconciler.pastCap += report.pastCap.length;
+        reconciler.failedOutsideCompensation += report.failedOutsideCompensation.length;
+        reconciler.notRedrivable += report.notRedrivable.length;
+        reconciler.stuckOrders = report.stuckOrders.length;
+        if (report.redriven.length === 0 && report.errors.length === 0) break;
+        if (report.redriven.length > 0) log(`reconciler run ${round}: ${report.redriven.length} executions redriven`);
+        await Promise.all(
+          report.redriven.map((note) =>
+            running.waitForExecution(note.orderId, waitTimeout).catch((error: unknown) => {
+              problems.push({ subject: note.orderId, message: `redriven execution did not finish: ${(error as Error).message}` });
+            }),
+          ),
+        );
+        if (round === RECONCILE_ROUNDS) problems.push({ subject: 'reconciler', message: `still redriving after ${RECONCILE_ROUNDS} runs` });
+      }
     } finally {
       if (progressTimer) clearInterval(progressTimer);
+      for (const timer of outageTimers) clearTimeout(timer);
+      for (const outage of outagePlans) endOutage(outage.adapter);
     }
     if (signal?.aborted) throw new Aborted();
     const seconds = (Date.now() - startedAt) / 1000;
@@ -387,6 +487,8 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       problems,
       outcomes,
       faults: { spec: options.faults, calls: counters.calls, injected: counters.injected },
+      outages: outagePlans.map((outage) => ({ ...outage, fromSeconds: outage.startMs / 1000, toSeconds: (outage.startMs + outage.durationMs) / 1000 })),
+      reconciler,
       catalog: {
         scarce: [...scarce],
         plentiful: catalog.filter((entry) => !scarce.has(entry.sku)).map((entry) => entry.sku),
@@ -419,6 +521,14 @@ export function describeResult(result: LoadResult): string {
     const per = FAULT_ADAPTERS.map((adapter) => `${adapter} ${result.faults.injected[adapter]}/${result.faults.calls[adapter]}`).join(', ');
     lines.push(`faults injected: ${injected} of ${calls} adapter calls (${((100 * injected) / Math.max(calls, 1)).toFixed(1)}%): ${per}`);
   }
+  if (result.outages.length > 0) {
+    lines.push(`outages: ${result.outages.map((o) => `${o.adapter} down ${o.fromSeconds}-${o.toSeconds} s (${o.errorName})`).join(', ')}`);
+  }
+  const r = result.reconciler;
+  lines.push(
+    `reconciler: ${r.runs} runs, ${r.redriven} redrives${r.pastCap ? `, ${r.pastCap} past the cap` : ''}${r.failedOutsideCompensation ? `, ${r.failedOutsideCompensation} failed outside compensation` : ''}` +
+      `${r.notRedrivable ? `, ${r.notRedrivable} not redrivable` : ''}${r.errors ? `, ${r.errors} failed runs` : ''}; ${r.stuckOrders} stuck orders`,
+  );
   if (result.violations.length === 0) lines.push('consistency: guarantees 1-4 hold (0 violations)');
   else lines.push(`consistency: ${result.violations.length} violations of guarantees 1-4:\n${describeViolations(result.violations)}`);
   if (result.problems.length > 0) {
@@ -431,7 +541,7 @@ export function describeResult(result: LoadResult): string {
 
 // --- the command ---------------------------------------------------------------------------------
 
-const USAGE = 'usage: npm run load -- [--orders N] [--concurrency C] [--faults SPEC] [--seed FILE] [--retry-ms MS] [--random-seed N]';
+const USAGE = 'usage: npm run load -- [--orders N] [--concurrency C] [--faults SPEC] [--outage SPEC] [--seed FILE] [--retry-ms MS] [--random-seed N]';
 
 const fail: Fail = commandFailure('npm run load');
 
@@ -447,6 +557,7 @@ async function main(): Promise<void> {
       orders: { type: 'string' },
       concurrency: { type: 'string' },
       faults: { type: 'string' },
+      outage: { type: 'string' },
       seed: { type: 'string' },
       'retry-ms': { type: 'string' },
       'random-seed': { type: 'string' },
@@ -461,6 +572,7 @@ async function main(): Promise<void> {
         `  --orders N        distinct orders to place (default ${LOAD_DEFAULTS.orders})\n` +
         `  --concurrency C   requests in flight (default ${LOAD_DEFAULTS.concurrency})\n` +
         '  --faults SPEC     FAULTS for the stack (default: the FAULTS variable), e.g. payments:TransientError:20,sns:InternalErrorException:5\n' +
+        '  --outage SPEC     dependencies down for a stretch: adapter[:ErrorName]:DURATION@START, comma-separated, e.g. payments:20s@5s\n' +
         '  --seed FILE       catalog seed instead of the generated one\n' +
         `  --retry-ms MS     workflow retry pause (default ${LOAD_DEFAULTS.retryMs})\n` +
         `  --random-seed N   seed of the request mix (default ${LOAD_DEFAULTS.randomSeed})\n`,
@@ -471,6 +583,12 @@ async function main(): Promise<void> {
   const faults = typeof values.faults === 'string' ? values.faults : process.env.FAULTS || undefined;
   try {
     parseFaults(faults);
+  } catch (error) {
+    fail((error as Error).message, 2);
+  }
+  const outages = typeof values.outage === 'string' ? values.outage : undefined;
+  try {
+    parseOutages(outages);
   } catch (error) {
     fail((error as Error).message, 2);
   }
@@ -515,6 +633,7 @@ async function main(): Promise<void> {
       ...(retryMs !== undefined ? { retryMs } : {}),
       ...(randomSeed !== undefined ? { randomSeed } : {}),
       ...(faults !== undefined ? { faults } : {}),
+      ...(outages !== undefined ? { outages } : {}),
       ...(typeof values.seed === 'string' ? { seedFile: values.seed } : {}),
       log: (line) => out(`load: ${line}`),
       onProgress,

@@ -1,10 +1,13 @@
 // The load run of `npm run load`, smaller and in-process: 300 orders, 16 at a time, with about 5% of the adapter
 // calls failing through FAULTS (count-based entries on every adapter). Every accepted order must reach a final
-// status and guarantees 1-4 must hold.
+// status and guarantees 1-4 must hold. Then a run with one outage: payments down for the first 8 s (long enough to cover both an order's ValidatePayment and
+// its VoidPayment on a loaded machine too, where compensation Lambdas start cold and lag by seconds), so orders meanwhile
+// fail into compensation and VoidPayment fails their executions at that step; once payments are back the reconciler
+// redrives them and the guarantees hold.
 import { describe, expect, it } from 'vitest';
 import { FINAL_STATUSES } from '../../domain/order.ts';
 import { FAULT_ADAPTERS } from '../../lib/faults.ts';
-import { describeResult, runLoad, type LoadResult } from '../../local/commands/load.ts';
+import { describeResult, parseOutages, runLoad, type LoadResult } from '../../local/commands/load.ts';
 import { localStackOptions } from '../support/localStack.ts';
 
 // Roughly 13 adapter calls per order (orders ~7.5, inventory ~3.3, payments ~1.5, sns ~1): 300 orders make about
@@ -53,5 +56,51 @@ describe('load run: 300 orders, concurrency 16, ~5% injected faults', () => {
   it('sells the scarce SKUs down to zero at most, never below', () => {
     expect(result.catalog.scarce.length).toBeGreaterThan(0);
     expect(result.report.violations.filter((v) => v.guarantee === 2)).toEqual([]);
+  });
+});
+
+describe('load run with an outage: 80 orders, concurrency 8, payments down for the first 8 s', () => {
+  let result: LoadResult;
+
+  it('fails the orders of the outage into compensation, and the reconciler redrives the executions stopped in it', async () => {
+    result = await runLoad({ orders: 80, concurrency: 8, outages: 'payments:8s@0s', retryMs: 0, stack: localStackOptions() });
+    expect(result.outages).toEqual([{ adapter: 'payments', errorName: 'TransientError', startMs: 0, durationMs: 8000, fromSeconds: 0, toSeconds: 8 }]);
+    expect(result.faults.injected.payments).toBeGreaterThan(0);
+    // Orders placed while payments were down: ValidatePayment gave up, VoidPayment could not ask the provider.
+    expect(result.reconciler.redriven).toBeGreaterThan(0);
+    expect(result.reconciler.runs).toBeGreaterThan(1); // the last run found nothing left
+    expect(result.reconciler).toMatchObject({ pastCap: 0, failedOutsideCompensation: 0, notRedrivable: 0, errors: 0 });
+    expect(describeResult(result)).toContain(`reconciler: ${result.reconciler.runs} runs, ${result.reconciler.redriven} redrives`);
+    expect(describeResult(result)).toContain('outages: payments down 0-8 s (TransientError)');
+  }, 60_000);
+
+  it('ends with every order final and 0 violations', () => {
+    expect(result.violations, describeResult(result)).toEqual([]);
+    expect(result.problems, describeResult(result)).toEqual([]);
+    expect(result.orders).toBe(80);
+    expect(result.report.executions?.RUNNING ?? 0).toBe(0);
+    expect(result.report.counts.RECEIVED + result.report.counts.PAYMENT_APPROVED + result.report.counts.STOCK_RESERVED).toBe(0);
+    expect(result.outcomes.FAILED).toBeGreaterThanOrEqual(result.reconciler.redriven);
+    expect(result.summary).toMatch(/^80 orders, \d+\.\d s, \d+\.\d orders\/s, 0 violations$/);
+  });
+});
+
+describe('--outage syntax', () => {
+  it('reads adapter[:ErrorName]:DURATION@START, comma-separated', () => {
+    expect(parseOutages('payments:20s@5s, inventory:ProvisionedThroughputExceededException:1500ms@0s')).toEqual([
+      { adapter: 'payments', errorName: 'TransientError', startMs: 5000, durationMs: 20000 },
+      { adapter: 'inventory', errorName: 'ProvisionedThroughputExceededException', startMs: 0, durationMs: 1500 },
+    ]);
+  });
+
+  it.each([
+    ['bank:20s@5s', 'adapter must be one of payments, inventory, orders, sns'],
+    ['payments', 'it needs two or three parts'],
+    ['payments:20s', '"20s" is not DURATION@START'],
+    ['payments:20@5s', '"20@5s" is not DURATION@START'],
+    ['payments:0s@5s', 'the duration must be above 0'],
+    ['payments:Bad Name:2s@1s', 'the error name must be an identifier'],
+  ])('refuses "%s" naming it (%s)', (entry, why) => {
+    expect(() => parseOutages(entry)).toThrow(`--outage: bad entry "${entry}": ${why}`);
   });
 });
