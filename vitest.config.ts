@@ -9,6 +9,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Files run in separate processes: handlers read their environment once, at import.
     pool: 'forks',
+    // Most files wait more than they compute (DynamoDB Local, child processes, retry waits, the browser): on this
+    // 2-core machine the default (one file at a time) leaves the cores idle. Three at once keeps them busy.
+    maxWorkers: 3,
     projects: [
       {
         extends: true,
