@@ -24,7 +24,11 @@ import { commandFailure, parseStrictFlags, type Fail } from './cli.ts';
 
 export const LOAD_DEFAULTS = { orders: 2000, concurrency: 32, retryMs: 25, randomSeed: 1 } as const;
 
-/** A dependency down for a stretch of the run: from `startMs` after the first request, for `durationMs`. */
+/**
+ * A dependency down for a stretch of the run: from `startMs` after the first request, for `durationMs` - or, with
+ * `Infinity` (DURATION `settled`), until every execution of the run has stopped: then every order that reached the
+ * dependency during the run met it down, its compensation included, whatever the machine's speed.
+ */
 export interface OutagePlan {
   adapter: FaultAdapter;
   errorName: string;
@@ -32,7 +36,7 @@ export interface OutagePlan {
   durationMs: number;
 }
 
-const OUTAGE_EXPECTED = 'expected adapter[:ErrorName]:DURATION@START, e.g. payments:20s@5s or inventory:ProvisionedThroughputExceededException:1500ms@0s';
+const OUTAGE_EXPECTED = 'expected adapter[:ErrorName]:DURATION@START, DURATION in s or ms or `settled` (until every execution has stopped), e.g. payments:20s@5s, payments:settled@0s or inventory:ProvisionedThroughputExceededException:1500ms@0s';
 
 function milliseconds(text: string): number | undefined {
   const match = /^(\d{1,7}(?:\.\d{1,3})?)(ms|s)$/.exec(text);
@@ -54,7 +58,7 @@ export function parseOutages(spec: string | undefined): OutagePlan[] {
     if (!FAULT_ADAPTERS.includes(adapter as FaultAdapter)) throw bad(`adapter must be one of ${FAULT_ADAPTERS.join(', ')}`);
     if (!/^[A-Za-z][A-Za-z0-9_.]*$/.test(errorName)) throw bad('the error name must be an identifier');
     const [duration = '', start = '', ...more] = when.split('@');
-    const durationMs = milliseconds(duration);
+    const durationMs = duration === 'settled' ? Infinity : milliseconds(duration);
     const startMs = milliseconds(start);
     if (more.length > 0 || durationMs === undefined || startMs === undefined) throw bad(`"${when}" is not DURATION@START in s or ms`);
     if (durationMs <= 0) throw bad('the duration must be above 0');
@@ -298,7 +302,9 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         `${catalog.length - scarce.size} plentiful; ${plan.first.length + plan.later.length} requests for ${count} orders, ${concurrency} at a time`,
     );
     if (options.faults) log(`FAULTS=${options.faults}`);
-    for (const plan of outagePlans) log(`outage: ${plan.adapter} down (${plan.errorName}) from ${plan.startMs / 1000} s for ${plan.durationMs / 1000} s`);
+    for (const plan of outagePlans) {
+      log(`outage: ${plan.adapter} down (${plan.errorName}) from ${plan.startMs / 1000} s ${Number.isFinite(plan.durationMs) ? `for ${plan.durationMs / 1000} s` : 'until every execution has stopped'}`);
+    }
 
     // --- send ---------------------------------------------------------------------------------------
     const httpStatuses: Record<string, number> = {};
@@ -313,16 +319,19 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     const startedAt = Date.now();
     // The outages, on the clock of the run; each one's end is awaited before reconciling.
     const outageTimers: NodeJS.Timeout[] = [];
+    const endedAt = new Map<OutagePlan, number>();
+    const endsWhenSettled: Array<() => void> = [];
     const outagesDone = outagePlans.map(
       (outage) =>
         new Promise<void>((resolveOutage) => {
-          outageTimers.push(
-            setTimeout(() => startOutage(outage.adapter, outage.errorName), outage.startMs),
-            setTimeout(() => {
-              endOutage(outage.adapter);
-              resolveOutage();
-            }, outage.startMs + outage.durationMs),
-          );
+          const end = () => {
+            endOutage(outage.adapter);
+            endedAt.set(outage, Date.now() - startedAt);
+            resolveOutage();
+          };
+          outageTimers.push(setTimeout(() => startOutage(outage.adapter, outage.errorName), outage.startMs));
+          if (Number.isFinite(outage.durationMs)) outageTimers.push(setTimeout(end, outage.startMs + outage.durationMs));
+          else endsWhenSettled.push(end);
         }),
     );
 
@@ -418,6 +427,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         ),
       );
       // --- the dependencies back, the reconciler until nothing is left to redrive ------------------
+      for (const end of endsWhenSettled) end();
       await Promise.race([Promise.all(outagesDone), new Promise((resolveAbort) => signal?.addEventListener('abort', resolveAbort, { once: true }))]);
       if (outagePlans.length > 0) log('every outage is over: running the reconciler until it has nothing left to redrive');
       for (let round = 1; round <= RECONCILE_ROUNDS && !signal?.aborted; round++) {
@@ -487,7 +497,11 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
       problems,
       outcomes,
       faults: { spec: options.faults, calls: counters.calls, injected: counters.injected },
-      outages: outagePlans.map((outage) => ({ ...outage, fromSeconds: outage.startMs / 1000, toSeconds: (outage.startMs + outage.durationMs) / 1000 })),
+      outages: outagePlans.map((outage) => ({
+        ...outage,
+        fromSeconds: outage.startMs / 1000,
+        toSeconds: Number.isFinite(outage.durationMs) ? (outage.startMs + outage.durationMs) / 1000 : Math.round((endedAt.get(outage) ?? 0) / 100) / 10,
+      })),
       reconciler,
       catalog: {
         scarce: [...scarce],

@@ -59,19 +59,22 @@ describe('load run: 300 orders, concurrency 16, ~5% injected faults', () => {
   });
 });
 
-describe('load run with an outage: 80 orders, concurrency 8, payments down for the first 8 s', () => {
+describe('load run with an outage: 80 orders, concurrency 8, payments down until every execution has stopped', () => {
   let result: LoadResult;
 
   it('fails the orders of the outage into compensation, and the reconciler redrives the executions stopped in it', async () => {
-    result = await runLoad({ orders: 80, concurrency: 8, outages: 'payments:8s@0s', retryMs: 0, stack: localStackOptions() });
-    expect(result.outages).toEqual([{ adapter: 'payments', errorName: 'TransientError', startMs: 0, durationMs: 8000, fromSeconds: 0, toSeconds: 8 }]);
+    // Down until the executions have stopped (not for a fixed time): every order meets the outage at ValidatePayment
+    // and again in its compensation's VoidPayment, however fast or loaded the machine is.
+    result = await runLoad({ orders: 80, concurrency: 8, outages: 'payments:settled@0s', retryMs: 0, stack: localStackOptions() });
+    expect(result.outages).toEqual([{ adapter: 'payments', errorName: 'TransientError', startMs: 0, durationMs: Infinity, fromSeconds: 0, toSeconds: expect.any(Number) }]);
+    expect(result.outages[0]!.toSeconds).toBeGreaterThan(0);
     expect(result.faults.injected.payments).toBeGreaterThan(0);
     // Orders placed while payments were down: ValidatePayment gave up, VoidPayment could not ask the provider.
     expect(result.reconciler.redriven).toBeGreaterThan(0);
     expect(result.reconciler.runs).toBeGreaterThan(1); // the last run found nothing left
     expect(result.reconciler).toMatchObject({ pastCap: 0, failedOutsideCompensation: 0, notRedrivable: 0, errors: 0 });
     expect(describeResult(result)).toContain(`reconciler: ${result.reconciler.runs} runs, ${result.reconciler.redriven} redrives`);
-    expect(describeResult(result)).toContain('outages: payments down 0-8 s (TransientError)');
+    expect(describeResult(result)).toContain(`outages: payments down 0-${result.outages[0]!.toSeconds} s (TransientError)`);
   }, 60_000);
 
   it('ends with every order final and 0 violations', () => {
@@ -87,6 +90,7 @@ describe('load run with an outage: 80 orders, concurrency 8, payments down for t
 
 describe('--outage syntax', () => {
   it('reads adapter[:ErrorName]:DURATION@START, comma-separated', () => {
+    expect(parseOutages('payments:settled@1s')).toEqual([{ adapter: 'payments', errorName: 'TransientError', startMs: 1000, durationMs: Infinity }]);
     expect(parseOutages('payments:20s@5s, inventory:ProvisionedThroughputExceededException:1500ms@0s')).toEqual([
       { adapter: 'payments', errorName: 'TransientError', startMs: 5000, durationMs: 20000 },
       { adapter: 'inventory', errorName: 'ProvisionedThroughputExceededException', startMs: 0, durationMs: 1500 },
