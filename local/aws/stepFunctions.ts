@@ -117,10 +117,7 @@ export class StepFunctionsApi {
   private listExecutions(m: JsonMembers): Record<string, unknown> {
     const stateMachineArn = this.stateMachineArn(m);
     const statusFilter = m.oneOf('statusFilter', EXECUTION_STATUSES);
-    const maxResults = m.integer('maxResults', { min: 0, max: MAX_PAGE }) || DEFAULT_PAGE;
     const redriveFilter = m.oneOf('redriveFilter', ['REDRIVEN', 'NOT_REDRIVEN'] as const);
-    const scope = `executions:${stateMachineArn}:${statusFilter ?? '*'}:${redriveFilter ?? '*'}`;
-    const offset = decodePageToken(m.string('nextToken', { min: 1, max: 3096 }), scope);
     const redriven = (record: ExecutionRecord) => (record.redriveCount ?? 0) > 0;
     // Most recent first (the API reference: "Results are sorted by time, with the most recent execution first").
     const all = this.engine.registry
@@ -128,7 +125,7 @@ export class StepFunctionsApi {
       .filter((record) => statusFilter === undefined || record.status === statusFilter)
       .filter((record) => redriveFilter === undefined || redriven(record) === (redriveFilter === 'REDRIVEN'))
       .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
-    const page = all.slice(offset, offset + maxResults);
+    const { page, nextToken } = pageOf(m, all, `executions:${stateMachineArn}:${statusFilter ?? '*'}:${redriveFilter ?? '*'}`, 3096);
     return {
       executions: page.map((record) => ({
         executionArn: record.executionArn,
@@ -140,30 +137,24 @@ export class StepFunctionsApi {
         redriveCount: record.redriveCount ?? 0,
         ...(record.redriveDate ? { redriveDate: epochSeconds(record.redriveDate) } : {}),
       })),
-      ...(offset + maxResults < all.length ? { nextToken: encodePageToken(offset + maxResults, scope) } : {}),
+      ...(nextToken ? { nextToken } : {}),
     };
   }
 
   private getExecutionHistory(m: JsonMembers): Record<string, unknown> {
     const record = this.execution(m);
-    const maxResults = m.integer('maxResults', { min: 0, max: MAX_PAGE }) || DEFAULT_PAGE;
     const reverseOrder = m.boolean('reverseOrder') ?? false;
     const includeExecutionData = m.boolean('includeExecutionData') ?? true;
-    const scope = `history:${record.executionArn}:${reverseOrder}`;
-    const offset = decodePageToken(m.string('nextToken', { min: 1, max: 3096 }), scope);
     const events = reverseOrder ? [...record.history].reverse() : record.history;
-    const page = events.slice(offset, offset + maxResults);
+    const { page, nextToken } = pageOf(m, events, `history:${record.executionArn}:${reverseOrder}`, 3096);
     return {
       events: page.map((event) => historyEventResponse(event, includeExecutionData)),
-      ...(offset + maxResults < events.length ? { nextToken: encodePageToken(offset + maxResults, scope) } : {}),
+      ...(nextToken ? { nextToken } : {}),
     };
   }
 
   private listStateMachines(m: JsonMembers): Record<string, unknown> {
-    const maxResults = m.integer('maxResults', { min: 0, max: MAX_PAGE }) || DEFAULT_PAGE;
-    const offset = decodePageToken(m.string('nextToken', { min: 1, max: 1024 }), 'stateMachines');
-    const all = [this.machine];
-    const page = all.slice(offset, offset + maxResults);
+    const { page, nextToken } = pageOf(m, [this.machine], 'stateMachines', 1024);
     return {
       stateMachines: page.map((machine) => ({
         stateMachineArn: machine.stateMachineArn,
@@ -171,7 +162,7 @@ export class StepFunctionsApi {
         type: machine.type,
         creationDate: epochSeconds(machine.creationDate),
       })),
-      ...(offset + maxResults < all.length ? { nextToken: encodePageToken(offset + maxResults, 'stateMachines') } : {}),
+      ...(nextToken ? { nextToken } : {}),
     };
   }
 
@@ -214,6 +205,17 @@ export class StepFunctionsApi {
  * always; `redriveStatus` REDRIVABLE with no reason, or NOT_REDRIVABLE with `redriveStatusReason`; `redriveDate`
  * once redriven.
  */
+/**
+ * One page of a listing: `maxResults` (0 or none: the default page) and `nextToken` (at most `tokenMax` long, only
+ * valid for the same `scope`) as the List/Get operations take them.
+ */
+function pageOf<T>(m: JsonMembers, all: readonly T[], scope: string, tokenMax: number): { page: T[]; nextToken?: string } {
+  const maxResults = m.integer('maxResults', { min: 0, max: MAX_PAGE }) || DEFAULT_PAGE;
+  const offset = decodePageToken(m.string('nextToken', { min: 1, max: tokenMax }), scope);
+  const end = offset + maxResults;
+  return { page: all.slice(offset, end), ...(end < all.length ? { nextToken: encodePageToken(end, scope) } : {}) };
+}
+
 export function describeExecutionResponse(record: ExecutionRecord, now = new Date()): Record<string, unknown> {
   const redrive = redriveStatus(record, now);
   return {
