@@ -163,18 +163,13 @@ function message(error: unknown): string {
 
 const within = (date: Date, window: { from: Date; to: Date }) => date >= window.from && date < window.to;
 
+/** A run that found nothing (yet). */
+export function emptyReport(): ReconcileReport {
+  return { redriven: [], pastCap: [], failedOutsideCompensation: [], notRedrivable: [], compensated: 0, tooOld: 0, stuckOrders: [], alarmed: [], errors: [] };
+}
+
 export async function reconcile(ports: ReconcilerPorts, options: ReconcileOptions): Promise<ReconcileReport> {
-  const report: ReconcileReport = {
-    redriven: [],
-    pastCap: [],
-    failedOutsideCompensation: [],
-    notRedrivable: [],
-    compensated: 0,
-    tooOld: 0,
-    stuckOrders: [],
-    alarmed: [],
-    errors: [],
-  };
+  const report = emptyReport();
   const oldestRedrivable = options.now.getTime() - REDRIVE_PERIOD_MS;
 
   for (const status of REDRIVABLE_STATUSES) {

@@ -4,19 +4,9 @@
 // ARN in `resources`), never two runs at once, says what a run found, and stops cleanly.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { describeReconcileRun, scheduledEvent, startReconcilerTimer, type ReconcilerHost } from '../../../local/stack/reconcilerTimer.ts';
-import type { ReconcileReport } from '../../../services/reconciler.ts';
+import { emptyReport } from '../../../services/reconciler.ts';
 
-const empty = (): ReconcileReport => ({
-  redriven: [],
-  pastCap: [],
-  failedOutsideCompensation: [],
-  notRedrivable: [],
-  compensated: 0,
-  tooOld: 0,
-  stuckOrders: [],
-  alarmed: [],
-  errors: [],
-});
+const empty = emptyReport;
 
 function host(invoke: (key: string, event: unknown) => Promise<unknown>, functions = ['reconcile']): ReconcilerHost {
   return {
