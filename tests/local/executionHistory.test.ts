@@ -17,40 +17,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Definition, State } from '../../local/engine/definition.ts';
 import { formatTraceLine, taskInfoOf, type HistoryEvent } from '../../local/engine/executionHistory.ts';
-import { functionNameOf, LambdaFunctionError, type LocalLambda } from '../../local/engine/lambdaRuntime.ts';
-import { LocalStepFunctions, type RetryIntervalOverrides } from '../../local/engine/stepFunctions.ts';
-import { CloudFormationResolver } from '../../local/stack/cloudFormation.ts';
-import { printedConfig } from './fixtures.ts';
+import { LambdaFunctionError } from '../../local/engine/lambdaRuntime.ts';
+import type { LocalStepFunctions } from '../../local/engine/stepFunctions.ts';
+import { localEngine } from './fixtures.ts';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:shop-local-work';
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/shop-local-PipelineStateMachineRole';
-
-/** The engine over `definition`; every Lambda task runs `fn` (throw LambdaFunctionError to fail as Lambda does). */
-function localEngine(
-  definition: Definition,
-  fn: (payload: Record<string, unknown>) => Promise<unknown>,
-  options: { retryIntervalOverrides?: RetryIntervalOverrides; trace?: (line: string) => void } = {},
-): LocalStepFunctions {
-  const config = printedConfig();
-  config.stepFunctions!.stateMachines!.pipeline!.definition = definition;
-  const resolver = new CloudFormationResolver(config);
-  const target = resolver.stateMachines.get('pipeline')!;
-  const lambda = {
-    find: (reference: string) => ({ key: functionNameOf(reference), name: functionNameOf(reference) }) as LocalLambda,
-    invoke: (_key: string, payload: unknown) => fn(payload as Record<string, unknown>),
-  };
-  const unused = () => {
-    throw new Error('not used by these tests');
-  };
-  return new LocalStepFunctions({
-    definition,
-    resolver,
-    target,
-    deps: { lambda, api: { handle: unused }, resolver, dynamodb: { send: unused }, outbox: { publish: unused }, topicArns: new Set() },
-    retryIntervalOverrides: options.retryIntervalOverrides ?? 0,
-    ...(options.trace ? { trace: options.trace } : {}),
-  });
-}
 
 /** A lambda:invoke Task calling FUNCTION_ARN with the execution name and the state input. */
 function lambdaTask(extra: Record<string, unknown> = {}): State {

@@ -1,4 +1,9 @@
 // A small config shaped like `serverless print --stage local --format json` output, for the local runtime's tests.
+import type { Definition } from '../../local/engine/definition.ts';
+import type { ExecutionRegistry } from '../../local/engine/executions.ts';
+import { functionNameOf, type LocalLambda } from '../../local/engine/lambdaRuntime.ts';
+import { LocalStepFunctions, type RetryIntervalOverrides } from '../../local/engine/stepFunctions.ts';
+import { CloudFormationResolver } from '../../local/stack/cloudFormation.ts';
 import type { ServerlessConfig } from '../../local/stack/serverlessConfig.ts';
 
 export function printedConfig(): ServerlessConfig {
@@ -75,4 +80,35 @@ export function printedConfig(): ServerlessConfig {
       },
     },
   };
+}
+
+/**
+ * The local engine over `definition` (as the `pipeline` state machine of printedConfig); every Lambda task runs `fn`
+ * with its payload (throw LambdaFunctionError to fail as Lambda does). No other resource is wired.
+ */
+export function localEngine<P = Record<string, unknown>>(
+  definition: Definition,
+  fn: (payload: P) => Promise<unknown>,
+  options: { retryIntervalOverrides?: RetryIntervalOverrides; registry?: ExecutionRegistry; trace?: (line: string) => void } = {},
+): LocalStepFunctions {
+  const config = printedConfig();
+  config.stepFunctions!.stateMachines!.pipeline!.definition = definition;
+  const resolver = new CloudFormationResolver(config);
+  const target = resolver.stateMachines.get('pipeline')!;
+  const lambda = {
+    find: (reference: string) => ({ key: functionNameOf(reference), name: functionNameOf(reference) }) as LocalLambda,
+    invoke: (_key: string, payload: unknown) => fn(payload as P),
+  };
+  const unused = () => {
+    throw new Error('not used by these tests');
+  };
+  return new LocalStepFunctions({
+    definition,
+    resolver,
+    target,
+    deps: { lambda, api: { handle: unused }, resolver, dynamodb: { send: unused }, outbox: { publish: unused }, topicArns: new Set() },
+    retryIntervalOverrides: options.retryIntervalOverrides ?? 0,
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
+  });
 }

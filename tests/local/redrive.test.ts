@@ -38,44 +38,18 @@ import {
   redriveStatus,
   type ExecutionRecord,
 } from '../../local/engine/executions.ts';
-import { functionNameOf, LambdaFunctionError, type LocalLambda } from '../../local/engine/lambdaRuntime.ts';
-import { LocalStepFunctions, resumePoint, STACK_STOPPED_CAUSE, type RetryIntervalOverrides } from '../../local/engine/stepFunctions.ts';
-import { CloudFormationResolver } from '../../local/stack/cloudFormation.ts';
+import { LambdaFunctionError } from '../../local/engine/lambdaRuntime.ts';
+import { resumePoint, STACK_STOPPED_CAUSE, type LocalStepFunctions } from '../../local/engine/stepFunctions.ts';
 import { AwsError } from '../../local/aws/protocol.ts';
-import { printedConfig } from './fixtures.ts';
+import { localEngine as engineOver } from './fixtures.ts';
 
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:shop-local-work';
 const DAY = 24 * 60 * 60 * 1000;
 
 type Payload = { state: string; input: unknown; redriveCount: number; executionInput: unknown };
 
-/** The engine over `definition`; every Lambda task runs `fn` with its state name (throw LambdaFunctionError to fail). */
-function localEngine(
-  definition: Definition,
-  fn: (payload: Payload) => Promise<unknown>,
-  options: { retryIntervalOverrides?: RetryIntervalOverrides; registry?: ExecutionRegistry; trace?: (line: string) => void } = {},
-): LocalStepFunctions {
-  const config = printedConfig();
-  config.stepFunctions!.stateMachines!.pipeline!.definition = definition;
-  const resolver = new CloudFormationResolver(config);
-  const target = resolver.stateMachines.get('pipeline')!;
-  const lambda = {
-    find: (reference: string) => ({ key: functionNameOf(reference), name: functionNameOf(reference) }) as LocalLambda,
-    invoke: (_key: string, payload: unknown) => fn(payload as Payload),
-  };
-  const unused = () => {
-    throw new Error('not used by these tests');
-  };
-  return new LocalStepFunctions({
-    definition,
-    resolver,
-    target,
-    deps: { lambda, api: { handle: unused }, resolver, dynamodb: { send: unused }, outbox: { publish: unused }, topicArns: new Set() },
-    retryIntervalOverrides: options.retryIntervalOverrides ?? 0,
-    ...(options.registry ? { registry: options.registry } : {}),
-    ...(options.trace ? { trace: options.trace } : {}),
-  });
-}
+/** The engine over `definition`, every Lambda task running `fn` with its payload (tests/local/fixtures.ts). */
+const localEngine = (...args: Parameters<typeof engineOver<Payload>>) => engineOver<Payload>(...args);
 
 /** A lambda:invoke Task whose payload names the state and carries its input and the context fields a redrive changes. */
 function task(state: string, extra: Record<string, unknown> = {}): State {
