@@ -3,24 +3,15 @@
 // connection) - AWS's at-least-once window. The retry, or the compensation after it, must find what was done and
 // not do it twice. Each case ends with exact counts (stock, authorizations, messages) and the consistency check.
 import { afterEach, describe, expect, it } from 'vitest';
-import { resetFaults } from '../../lib/faults.ts';
 import { useLocalStack } from '../support/localStack.ts';
-import { details, eventsOf, eventTypeOf, orderInput, retriesOf, runOrder, type Outcome } from '../workflow/support.ts';
+import { details, eventsOf, eventTypeOf, orderInput, retriesOf, runWithFaults, type Outcome } from '../workflow/support.ts';
 
 const stack = useLocalStack();
 
 /** Orders whose guarantee-4 report is the documented window (README "## Guarantees"), asserted where it arises. */
 const documentedWindow = new Set<string>();
 
-async function withFaults(faults: string, input: unknown): Promise<Outcome> {
-  resetFaults();
-  process.env.FAULTS = faults;
-  try {
-    return await runOrder(stack.current, input);
-  } finally {
-    delete process.env.FAULTS;
-  }
-}
+const withFaults = (faults: string, input: unknown): Promise<Outcome> => runWithFaults(stack.current, faults, input);
 
 async function expectGuaranteesHold(): Promise<void> {
   const report = await stack.current.checkConsistency();

@@ -5,21 +5,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resetFaults } from '../../lib/faults.ts';
 import { useLocalStack } from '../support/localStack.ts';
-import { caughtIn, details, eventTypeOf, eventsOf, maxAttempts, orderInput, retrierFor, retriesOf, runOrder, statesEntered, withState, type Outcome } from './support.ts';
+import { caughtIn, details, eventTypeOf, eventsOf, maxAttempts, orderInput, retrierFor, retriesOf, runOrder, runWithFaults as runOrderWithFaults, statesEntered, withState, type Outcome } from './support.ts';
 
 const stack = useLocalStack();
 
-/** Runs one order with FAULTS set for its execution only (counts start afresh). */
-async function runWithFaults(faults: string, input: unknown): Promise<Outcome> {
-  resetFaults();
-  process.env.FAULTS = faults;
-  try {
-    return await runOrder(stack.current, input);
-  } finally {
-    delete process.env.FAULTS;
-    resetFaults();
-  }
-}
+const runWithFaults = (faults: string, input: unknown): Promise<Outcome> => runOrderWithFaults(stack.current, faults, input);
 
 afterEach(() => {
   delete process.env.FAULTS;

@@ -3,6 +3,7 @@
 // payment ledger (the simulator's Payments table) and the SNS outbox.
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Order } from '../../domain/order.ts';
+import { resetFaults } from '../../lib/faults.ts';
 import type { Authorization } from '../../domain/payments.ts';
 import type { HistoryEvent } from '../../local/engine/executionHistory.ts';
 import type { ExecutionRecord } from '../../local/engine/executions.ts';
@@ -139,6 +140,18 @@ export async function runOrder(stack: LocalStack, input: unknown, name?: string)
     stockBefore,
     stockAfter,
   };
+}
+
+/** Runs one order with FAULTS set for its execution only (counts start afresh, and are reset after). */
+export async function runWithFaults(stack: LocalStack, faults: string, input: unknown): Promise<Outcome> {
+  resetFaults();
+  process.env.FAULTS = faults;
+  try {
+    return await runOrder(stack, input);
+  } finally {
+    delete process.env.FAULTS;
+    resetFaults();
+  }
 }
 
 /** The retrier of `state` that handles `error`, from the definition the local stack runs. */
