@@ -5,10 +5,9 @@
 // what it did; exit 0 when the run completed, 1 when no stack answers or the run could not complete, 2 for bad
 // arguments.
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import type { Context } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { ReconcileReport } from '../../services/reconciler.ts';
+import { lambdaContext, type LocalLambda } from '../engine/lambdaRuntime.ts';
 import { CloudFormationResolver } from '../stack/cloudFormation.ts';
 import { reconcileRunCounts, RECONCILER_FUNCTION, reconcilerRuleName, scheduledEvent } from '../stack/reconcilerTimer.ts';
 import { loadServerlessConfig, LOCAL_STAGE, type ServerlessConfig } from '../stack/serverlessConfig.ts';
@@ -109,24 +108,6 @@ function functionEnvironment(config: ServerlessConfig, resolver: CloudFormationR
   return environment;
 }
 
-function localContext(functionName: string, timeoutSeconds: number): Context {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'npm-run-reconcile',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 function print(report: ReconcileReport, stackName: string, endpoint: string): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`reconciled ${stackName} on ${endpoint}`);
@@ -181,7 +162,10 @@ async function main(): Promise<void> {
   const fn = config.functions![RECONCILER_FUNCTION]!;
   // intervalSeconds 0: a run by hand alarms for nothing; the scheduled runs (the timer in `npm start`) alarm, once.
   const event = scheduledEvent(new Date(), { region: resolver.region, accountId: resolver.accountId, ruleName: reconcilerRuleName(config, resolver) }, 0);
-  const context = localContext(`${resolver.service}-${resolver.stage}-${RECONCILER_FUNCTION}`, Number(fn.timeout ?? config.provider.timeout ?? 6));
+  const target = resolver.functions.get(RECONCILER_FUNCTION)!;
+  const timeoutSeconds = Number(fn.timeout ?? config.provider.timeout ?? 6);
+  const memorySize = Number(fn.memorySize ?? config.provider.memorySize ?? 1024);
+  const context = lambdaContext({ ...target, memorySize } as LocalLambda, Date.now() + timeoutSeconds * 1000);
   let report: ReconcileReport;
   let incomplete = false;
   try {
