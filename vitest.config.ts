@@ -21,7 +21,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'local-stack',
-          include: ['tests/{workflow,integration,console}/**/*.test.ts'],
+          include: ['tests/{workflow,integration,console,bench}/**/*.test.ts'],
           globalSetup: ['tests/setup/localStackGlobal.ts'],
         },
       },

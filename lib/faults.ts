@@ -148,6 +148,14 @@ export function takeFault(adapter: FaultAdapter, method?: string): FaultDecision
   return { errorName: rule.errorName, after: rule.after };
 }
 
+/**
+ * Counts calls made where nothing could be injected (no FAULTS, no outage), which were therefore not brought to
+ * takeFault: the local runtime's threads then decide on their own and report their calls with their answers.
+ */
+export function countCalls(adapter: FaultAdapter, count: number): void {
+  counters.calls[adapter] += count;
+}
+
 function faultError(adapter: FaultAdapter, fault: FaultDecision): Error {
   const error = new Error(fault.after ? `Injected fault ${fault.errorName} in ${adapter} (the call was applied; its reply was lost)` : `Injected fault ${fault.errorName} in ${adapter}`);
   error.name = fault.errorName;
@@ -166,7 +174,12 @@ export function injectFault(adapter: FaultAdapter, method?: string): void {
 /** Asks where faults are decided whether this call gets one: the fault, or undefined. */
 export type FaultBroker = (adapter: FaultAdapter, method: string) => Promise<FaultDecision | undefined>;
 
-let broker: FaultBroker | undefined;
+/**
+ * Kept on the thread's global object, not in this module: the local runtime loads each function from its own
+ * bundle, which carries its own copy of this module, and the worker entry (another copy) sets the broker for it.
+ */
+const BROKER = Symbol.for('order-pipeline.faultBroker');
+const brokerHolder = globalThis as { [BROKER]?: FaultBroker };
 
 /**
  * Sends withFaults' decisions to `next` instead of taking them here (undefined: back to here). The local Lambda
@@ -175,7 +188,8 @@ let broker: FaultBroker | undefined;
  * main thread see them all. Nothing sets one on AWS.
  */
 export function setFaultBroker(next: FaultBroker | undefined): void {
-  broker = next;
+  if (next) brokerHolder[BROKER] = next;
+  else delete brokerHolder[BROKER];
 }
 
 /**
@@ -190,6 +204,7 @@ export function withFaults<T extends object>(adapter: FaultAdapter, target: T): 
       const method = String(prop);
       // Adapter methods are async: the fault arrives as a rejected promise, as a real failure would.
       return async (...args: unknown[]) => {
+        const broker = brokerHolder[BROKER];
         const fault = broker ? await broker(adapter, method) : takeFault(adapter, method);
         if (fault === undefined) return value.apply(obj, args);
         if (fault.after) {

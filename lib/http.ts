@@ -18,6 +18,17 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/** Seconds a throttled client is told to wait before it retries (Retry-After; the THROTTLED gateway response says the same). */
+export const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * 429 Too Many Requests with Retry-After (RFC 6585 section 4; RFC 9110 section 10.2.3), named `Throttled` like API
+ * Gateway's own throttle (serverless.yml GatewayResponseThrottled): one error for one cause.
+ */
+export function tooManyRequests(message: string): APIGatewayProxyResult {
+  return json(429, { error: 'Throttled', message }, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+}
+
 /** Header lookup that does not depend on the caller's capitalisation. */
 export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
   const wanted = name.toLowerCase();

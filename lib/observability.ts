@@ -8,7 +8,11 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { RejectionReason } from '../domain/order.ts';
 
 export const logger = new Logger();
-export const tracer = new Tracer();
+// The AWS SDK calls are traced by captureAWSv3Client (lib/clients.ts), the payment provider by traced() below.
+// Powertools' patching of http/https and fetch (captureHTTPsRequests) is off: the X-Ray SDK's patch skips requests
+// that already carry an X-Amzn-Trace-Id header, which every traced SDK call does (aws-xray-sdk-core http_p.js), and
+// the functions make no other HTTP calls, so it traced nothing and only added to every cold start.
+export const tracer = new Tracer({ captureHTTPsRequests: false });
 // Metrics' own warnings ("no metrics to publish") go through the logger, so the log level governs them. The stage
 // is a dimension of every metric: two stages may share an account, and their orders must not add up.
 const stage = process.env.STAGE;

@@ -1,6 +1,6 @@
 // Which failures are worth retrying. The workflow retries exactly one error of ours, TransientError, so every
 // throttle, 5xx and lost race from AWS is turned into it; everything else keeps its own name.
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+import { isServerError, isThrottlingError as isSdkThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import { DomainError, TransientError } from '../domain/errors.ts';
 
 // 5xx-class AWS error names that carry no HTTP status when thrown (for instance by fault injection).
@@ -21,13 +21,18 @@ export function isRetryable(error: unknown): boolean {
   if (error instanceof DomainError) return error instanceof TransientError;
   // Ours by name only: an injected fault (FAULTS=payments:TransientError:2) is a plain Error with this name.
   if (error.name === 'TransientError') return true;
-  const sdkError = error as Parameters<typeof isThrottlingError>[0];
+  const sdkError = error as Parameters<typeof isSdkThrottlingError>[0];
   return (
     SERVER_ERROR_NAMES.has(error.name) ||
-    isThrottlingError(sdkError) ||
+    isSdkThrottlingError(sdkError) ||
     isTransientError(sdkError) ||
     isServerError(sdkError)
   );
+}
+
+/** A throttle by AWS's own classification (ThrottlingException, TooManyRequestsException, a 429, ...), by name too. */
+export function isThrottlingError(error: unknown): boolean {
+  return error instanceof Error && isSdkThrottlingError(error as Parameters<typeof isSdkThrottlingError>[0]);
 }
 
 /** The error to surface: a retryable one becomes TransientError (keeping the original as its cause). */

@@ -5,10 +5,12 @@ import { v5 as uuidv5 } from 'uuid';
 import { ValidationError } from '../../domain/errors.ts';
 import { priceOrder } from '../../domain/order.ts';
 import { IdempotencyKeySchema, OrderRequestSchema, parseWith, type OrderRequest } from '../../domain/schemas.ts';
+import type { StartedExecution } from '../../adapters/ExecutionStarter.ts';
 import { executionStarter, inventoryRepository } from '../../lib/dependencies.ts';
-import { header, json, readJsonBody } from '../../lib/http.ts';
+import { header, json, readJsonBody, tooManyRequests } from '../../lib/http.ts';
 import { httpEndpoint } from '../../lib/middleware.ts';
 import { appendOrderKeys, logger, maskEmail, metrics } from '../../lib/observability.ts';
+import { isThrottlingError } from '../../lib/transient.ts';
 
 // Idempotency keys map to order ids in this namespace, so the same key always names the same execution.
 const IDEMPOTENCY_NAMESPACE = '6f1c1c57-3b5e-4c36-9d55-0b8f8d2f7a11';
@@ -44,7 +46,19 @@ export const handler = httpEndpoint(async (event) => {
   // Keys are scoped to the caller's API key, so two clients cannot collide on the same key.
   const orderId = key ? uuidv5(`${event.requestContext?.identity?.apiKeyId ?? ''}:${key}`, IDEMPOTENCY_NAMESPACE) : randomUUID();
   appendOrderKeys(orderId);
-  const started = await starter.start(orderId, executionInput(orderId, request));
+  let started: StartedExecution;
+  try {
+    started = await starter.start(orderId, executionInput(orderId, request));
+  } catch (error) {
+    // Step Functions refuses new executions for now: its StartExecution (or DescribeExecution) quota, or the open
+    // executions limit. Nothing was started, so the same request retried later - the same Idempotency-Key, the same
+    // execution name - starts this very order: 429 with Retry-After, as API Gateway's own throttle answers.
+    if (isThrottlingError(error) || (error as Error | undefined)?.name === 'ExecutionLimitExceeded') {
+      logger.warn('execution start throttled', { orderId, error });
+      return tooManyRequests('Too many orders are being started right now; retry shortly with the same Idempotency-Key');
+    }
+    throw error;
+  }
   if (!started.replayed) metrics.addMetric('OrderAccepted', MetricUnit.Count, 1);
   logger.info('order accepted', {
     orderId,

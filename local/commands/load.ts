@@ -9,6 +9,7 @@
 // to redrive, the redriven executions finish, and only then are the guarantees checked.
 // `runLoad` is the same run as a function (tests/integration/load.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +92,52 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** How long to wait for the executions once every request is answered. */
   waitTimeoutMs?: number;
+  /**
+   * The request mix: `mixed` (default) has declines, processing errors, scarce SKUs and repeated or conflicting
+   * Idempotency-Keys; `confirmed` only orders that end CONFIRMED (approved cards, plentiful SKUs, no keys), the same
+   * work for every order (npm run bench).
+   */
+  mix?: LoadMix;
+  /**
+   * Each of the `concurrency` clients waits for its order's execution to stop before it sends its next request, so
+   * `concurrency` orders are in flight end to end. Default: a client sends its next request once the last is answered.
+   */
+  closedLoop?: boolean;
+  /**
+   * Orders placed (the same mix and concurrency, each waited for) before the clock starts: the functions' cold
+   * starts and the JIT's warm-up stay out of the figures. Their guarantees are checked with the rest.
+   */
+  warmupOrders?: number;
+  /** Called as the clock starts (the first measured request) and as it stops (every execution of the run stopped). */
+  onMeasuredPhase?: (phase: 'start' | 'end') => void;
+  /** Called just before each measured new order's first POST /orders, with its index in the run. */
+  onNewOrder?: (index: number) => void;
+  /** Called as each measured new order's execution stops, with its index in the run. */
+  onOrderStopped?: (index: number) => void;
+  /**
+   * With `closedLoop`: every `everyOrders` measured orders the clients stop once their orders have finished, and
+   * `during` runs with the clock stopped (npm run bench runs its floor's share then, on the same machine in the same
+   * minutes), then they go on. Its time is left out of `seconds`. It gets the run's stack, every execution stopped.
+   */
+  pauses?: { everyOrders: number; during: (stack: LocalStack) => Promise<void> };
+}
+
+export type LoadMix = 'mixed' | 'confirmed';
+
+/** Latency percentiles in ms (nearest rank). */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles of `values` (ms); zeros for none. */
+export function latencySummary(values: readonly number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!);
+  return { count: sorted.length, p50: rank(50), p95: rank(95), p99: rank(99), max: sorted.at(-1) ?? 0 };
 }
 
 export interface LoadProblem {
@@ -99,12 +146,17 @@ export interface LoadProblem {
 }
 
 export interface LoadResult {
-  /** Distinct orders accepted (202). */
+  /** Distinct orders accepted (202), warm-up orders left out. */
   orders: number;
+  /** Every accepted order, warm-up orders included. */
   acceptedOrderIds: string[];
-  /** Seconds from the first request until every execution had finished. */
+  /** Seconds from the first request (after the warm-up) until every execution had finished. */
   seconds: number;
   ordersPerSecond: number;
+  /** From each measured order's POST /orders (its first try) until its execution stopped, in ms. */
+  latencyMs: LatencySummary;
+  /** Warm-up orders accepted before the clock started. */
+  warmupOrders: number;
   requests: number;
   /** Requests still answered 503 after 20 tries (not accepted: the client gave up, as a real one would). */
   gaveUp: number;
@@ -160,6 +212,9 @@ interface Plan {
   later: PlannedRequest[];
 }
 
+/** The stock of each SKU of the generated catalog that never runs out. */
+export const PLENTIFUL_STOCK = 1_000_000;
+
 /** The generated catalog: SKUs that run out (stock well below demand) and SKUs that never do. */
 export function loadCatalog(orders: number): SeedEntry[] {
   const scarceStock = Math.max(5, Math.round(orders * 0.06));
@@ -175,7 +230,7 @@ export function loadCatalog(orders: number): SeedEntry[] {
     name,
     unitPrice: 1290 + 1500 * i,
     currency: 'BRL',
-    stock: 1_000_000,
+    stock: PLENTIFUL_STOCK,
   }));
   return [...scarce, ...plentiful];
 }
@@ -227,6 +282,35 @@ function planRequests(count: number, catalog: SeedEntry[], scarce: Set<string>, 
   return { first, later };
 }
 
+/** The most one order of the confirmed mix asks of one SKU. */
+const CONFIRMED_MAX_QUANTITY = 3;
+
+/**
+ * Orders that all end CONFIRMED: an approving token, 1-3 lines of SKUs that cannot run out (stock for every order
+ * of the run at the largest quantity), no Idempotency-Key.
+ */
+function planConfirmed(count: number, catalog: SeedEntry[], runOrders: number, seed: number): Plan {
+  const rand = random(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
+  const currency = catalog[0]!.currency;
+  const plenty = catalog.filter((entry) => entry.currency === currency && entry.stock >= CONFIRMED_MAX_QUANTITY * runOrders).map((entry) => entry.sku);
+  if (plenty.length === 0) throw new Error(`the confirmed mix needs SKUs with stock for every order (${CONFIRMED_MAX_QUANTITY * runOrders} units)`);
+  const first: PlannedRequest[] = [];
+  for (let i = 0; i < count; i++) {
+    const skus = new Set<string>();
+    const lines = Math.min(plenty.length, 1 + Math.floor(rand() * 3));
+    while (skus.size < lines) skus.add(pick(plenty));
+    const order = {
+      customer: { id: `cust-${i % 500}`, email: `load.customer${i}@example.com`, name: `Load Customer ${i}` },
+      items: [...skus].map((sku) => ({ sku, quantity: 1 + Math.floor(rand() * CONFIRMED_MAX_QUANTITY) })),
+      payment: { token: pick(APPROVE) },
+      currency,
+    };
+    first.push({ kind: 'new', order: i, body: JSON.stringify(order) });
+  }
+  return { first, later: [] };
+}
+
 // --- the run ---------------------------------------------------------------------------------------
 
 class Aborted extends Error {
@@ -243,6 +327,32 @@ const RECONCILE_ROUNDS = 10;
 const CLIENT_ATTEMPTS = 20;
 
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+/** How long the client waits for one answer. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * One POST over node:http on a keep-alive agent: the client's own CPU is on the same cores as the stack it
+ * measures, and fetch (undici) cost about twice as much per request (npm run bench's profile).
+ */
+function post(agent: Agent, url: string, headers: Record<string, string>, body: string, retried = false): Promise<{ status: number; text: string }> {
+  return new Promise((resolvePost, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolvePost({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed while it sat idle (a pause longer than its keep-alive timeout):
+      // the request never reached it, so it goes again on a new one, as Node's docs advise (http, request.reusedSocket).
+      if (!retried && req.reusedSocket && error.code === 'ECONNRESET') resolvePost(post(agent, url, headers, body, true));
+      else reject(error);
+    });
+    req.end(body);
+  });
+}
 
 export function summaryLine(orders: number, seconds: number, violations: number): string {
   const rate = seconds > 0 ? orders / seconds : 0;
@@ -280,7 +390,15 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     const runId = Math.floor(Date.now() / 1000).toString(36);
     // Scarce: less stock than the orders are expected to ask of it (a generous guess: 35% of orders, 1-2 units).
     const scarce = new Set(catalog.filter((entry) => entry.stock < count * 0.5).map((entry) => entry.sku));
-    const plan = planRequests(count, catalog, scarce, options.randomSeed ?? LOAD_DEFAULTS.randomSeed, runId);
+    const mix = options.mix ?? 'mixed';
+    const warmupCount = options.warmupOrders ?? 0;
+    if (!Number.isInteger(warmupCount) || warmupCount < 0) throw new Error(`warmupOrders must be a whole number from 0, got ${warmupCount}`);
+    const seed = options.randomSeed ?? LOAD_DEFAULTS.randomSeed;
+    const planOf = (orders: number, planSeed: number, id: string) =>
+      mix === 'confirmed' ? planConfirmed(orders, catalog, count + warmupCount, planSeed) : planRequests(orders, catalog, scarce, planSeed, id);
+    const plan = planOf(count, seed, runId);
+    // The warm-up's own orders (another seed, other keys): only their first requests, no repeats.
+    const warmup = warmupCount > 0 ? planOf(warmupCount, seed + 1, `${runId}w`).first : [];
 
     resetFaults();
     if (signal?.aborted) throw new Aborted();
@@ -315,25 +433,37 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     let sent = 0;
     let answered = 0;
     let gaveUp = 0;
-    const total = plan.first.length + plan.later.length;
-    const startedAt = Date.now();
-    // The outages, on the clock of the run; each one's end is awaited before reconciling.
+    const total = warmup.length + plan.first.length + plan.later.length;
+    /** When the clock started: the first measured request, after the warm-up. */
+    let startedAt = Date.now();
+    // The outages, on the clock of the run (set once it starts); each one's end is awaited before reconciling.
     const outageTimers: NodeJS.Timeout[] = [];
     const endedAt = new Map<OutagePlan, number>();
     const endsWhenSettled: Array<() => void> = [];
-    const outagesDone = outagePlans.map(
-      (outage) =>
-        new Promise<void>((resolveOutage) => {
-          const end = () => {
-            endOutage(outage.adapter);
-            endedAt.set(outage, Date.now() - startedAt);
-            resolveOutage();
-          };
-          outageTimers.push(setTimeout(() => startOutage(outage.adapter, outage.errorName), outage.startMs));
-          if (Number.isFinite(outage.durationMs)) outageTimers.push(setTimeout(end, outage.startMs + outage.durationMs));
-          else endsWhenSettled.push(end);
-        }),
-    );
+    let outagesDone: Array<Promise<void>> = [];
+    /** Time spent in `pauses.during`, left out of the run's seconds. */
+    let pausedMs = 0;
+    const startClock = () => {
+      startedAt = Date.now();
+      pausedMs = 0;
+      options.onMeasuredPhase?.('start');
+      outagesDone = outagePlans.map(
+        (outage) =>
+          new Promise<void>((resolveOutage) => {
+            const end = () => {
+              endOutage(outage.adapter);
+              endedAt.set(outage, Date.now() - startedAt);
+              resolveOutage();
+            };
+            outageTimers.push(setTimeout(() => startOutage(outage.adapter, outage.errorName), outage.startMs));
+            if (Number.isFinite(outage.durationMs)) outageTimers.push(setTimeout(end, outage.startMs + outage.durationMs));
+            else endsWhenSettled.push(end);
+          }),
+      );
+    };
+    /** Per measured order: ms from its POST /orders until its execution stopped. */
+    const latencies: number[] = [];
+    const warmAccepted = new Set<string>();
 
     const finishedCount = () => running.executions.list().filter((record) => record.status !== 'RUNNING').length;
     const progressLine = () => {
@@ -343,7 +473,11 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     };
     const progressTimer = options.onProgress ? setInterval(() => options.onProgress!(progressLine(), false), 250) : undefined;
 
-    const send = async (request: PlannedRequest): Promise<void> => {
+    // As many connections as clients, kept open between requests.
+    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    const send = async (request: PlannedRequest, measured: boolean): Promise<void> => {
+      if (measured && request.kind === 'new') options.onNewOrder?.(request.order);
+      const requestedAt = performance.now();
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (request.key) headers['idempotency-key'] = request.key;
       if (options.stack?.apiKey) headers['x-api-key'] = options.stack.apiKey;
@@ -353,9 +487,9 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         let status: number;
         let body: { orderId?: string; error?: string; message?: string } = {};
         try {
-          const response = await fetch(`${running.url}/orders`, { method: 'POST', headers, body: request.body, signal: AbortSignal.timeout(30_000) });
+          const response = await post(agent, `${running.url}/orders`, headers, request.body);
           status = response.status;
-          const text = await response.text();
+          const text = response.text;
           try {
             body = JSON.parse(text) as typeof body;
           } catch {
@@ -380,7 +514,21 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
           return;
         }
         if (status === 202 && body.orderId) {
-          accepted.add(body.orderId);
+          const orderId = body.orderId;
+          const isNew = request.kind === 'new' && !accepted.has(orderId);
+          accepted.add(orderId);
+          if (!measured) warmAccepted.add(orderId);
+          // Its end, for its latency and for a closed loop; one that never stops is reported after the run.
+          const stopped = isNew
+            ? running.waitForExecution(orderId, waitTimeout).then(
+                () => {
+                  if (!measured) return;
+                  latencies.push(performance.now() - requestedAt);
+                  options.onOrderStopped?.(request.order);
+                },
+                () => undefined,
+              )
+            : undefined;
           if (request.kind === 'conflict' && orderIdOf.has(request.order)) {
             problems.push({ subject: body.orderId, message: `same Idempotency-Key with another body answered 202, expected 409` });
           }
@@ -390,6 +538,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
             ids.add(body.orderId);
             keyAnswers.set(request.key, ids);
           }
+          if (options.closedLoop || !measured) await stopped;
           return;
         }
         if (status === 409 && request.kind === 'conflict' && body.error === 'IdempotencyConflict' && orderIdOf.has(request.order)) return;
@@ -404,17 +553,72 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     const waitTimeout = options.waitTimeoutMs ?? 120_000 + count * 50;
     const reconciler = { runs: 0, redriven: 0, pastCap: 0, failedOutsideCompensation: 0, notRedrivable: 0, stuckOrders: 0, errors: 0 };
 
-    const runBatch = async (requests: PlannedRequest[]) => {
+    const runBatch = async (requests: PlannedRequest[], measured = true) => {
       let next = 0;
+      const clients = Math.min(concurrency, requests.length);
+      const pause = measured && options.closedLoop && options.pauses ? barrier(clients, options.pauses) : undefined;
       const worker = async () => {
-        while (next < requests.length) {
-          const request = requests[next++]!;
-          await send(request);
+        try {
+          while (next < requests.length) {
+            await pause?.gate();
+            if (next >= requests.length) break;
+            const request = requests[next++]!;
+            await send(request, measured);
+          }
+        } finally {
+          pause?.leave();
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, worker));
+      await Promise.all(Array.from({ length: clients }, worker));
+    };
+    /**
+     * Where the clients meet every `everyOrders` orders: each waits there (its last order finished, as the loop is
+     * closed) until all still sending have arrived, then `during` runs once with the clock stopped.
+     */
+    const barrier = (clients: number, pauses: NonNullable<LoadOptions['pauses']>) => {
+      let active = clients;
+      let passed = 0;
+      const waiting: Array<{ wake: () => void; fail: (error: unknown) => void }> = [];
+      let pausing = false;
+      const release = () => {
+        if (pausing || waiting.length === 0 || waiting.length < active) return;
+        pausing = true;
+        const started = Date.now();
+        const settle = (error?: unknown) => {
+          pausedMs += Date.now() - started;
+          pausing = false;
+          // Each client woken sends the first order of the next stretch; a failed pause fails them all.
+          const woken = waiting.splice(0);
+          passed = woken.length;
+          for (const client of woken) {
+            if (error === undefined) client.wake();
+            else client.fail(error);
+          }
+        };
+        pauses.during(running).then(() => settle(), (error: unknown) => settle(error ?? new Error('the pause failed')));
+      };
+      return {
+        gate: (): Promise<void> => {
+          if (passed < pauses.everyOrders) {
+            passed += 1;
+            return Promise.resolve();
+          }
+          const arrived = new Promise<void>((wake, fail) => waiting.push({ wake, fail }));
+          release();
+          return arrived;
+        },
+        leave: () => {
+          active -= 1;
+          release();
+        },
+      };
     };
     try {
+      if (warmup.length > 0) {
+        await runBatch(warmup, false);
+        log(`warm-up: ${warmAccepted.size} orders placed and finished before the clock started`);
+      }
+      startClock();
       await runBatch(plan.first);
       await runBatch(plan.later);
 
@@ -454,12 +658,14 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         if (round === RECONCILE_ROUNDS) problems.push({ subject: 'reconciler', message: `still redriving after ${RECONCILE_ROUNDS} runs` });
       }
     } finally {
+      agent.destroy();
       if (progressTimer) clearInterval(progressTimer);
       for (const timer of outageTimers) clearTimeout(timer);
       for (const outage of outagePlans) endOutage(outage.adapter);
     }
     if (signal?.aborted) throw new Aborted();
-    const seconds = (Date.now() - startedAt) / 1000;
+    const seconds = (Date.now() - startedAt - pausedMs) / 1000;
+    options.onMeasuredPhase?.('end');
     options.onProgress?.(progressLine(), true);
 
     // --- check -----------------------------------------------------------------------------------
@@ -484,11 +690,14 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
     }
     const counters = faultCounters();
     const violationCount = report.violations.length + problems.length;
+    const measuredOrders = accepted.size - warmAccepted.size;
     return {
-      orders: accepted.size,
+      orders: measuredOrders,
       acceptedOrderIds,
       seconds,
-      ordersPerSecond: seconds > 0 ? accepted.size / seconds : 0,
+      ordersPerSecond: seconds > 0 ? measuredOrders / seconds : 0,
+      latencyMs: latencySummary(latencies),
+      warmupOrders: warmAccepted.size,
       requests: sent,
       gaveUp,
       httpStatuses,
@@ -508,7 +717,7 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         plentiful: catalog.filter((entry) => !scarce.has(entry.sku)).map((entry) => entry.sku),
         initialStock: running.initialStock,
       },
-      summary: summaryLine(accepted.size, seconds, violationCount),
+      summary: summaryLine(measuredOrders, seconds, violationCount),
     };
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -6,13 +6,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
-import { takeFault } from '../../lib/faults.ts';
+import { activeOutages, countCalls, takeFault, type FaultAdapter } from '../../lib/faults.ts';
 import type { CloudFormationResolver } from '../stack/cloudFormation.ts';
 import type { ServerlessConfig } from '../stack/serverlessConfig.ts';
-import type { FromWorker, InvocationContext, ToWorker, WorkerData } from './lambdaWorker.ts';
+import type { CallCounts, FromWorker, InvocationContext, ToWorker, WorkerData } from './lambdaWorker.ts';
 
 const HANDLER_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'];
 /**
@@ -23,6 +23,11 @@ const SKIPPED_ENV = new Set(['NODE_OPTIONS']);
 /** The worker entry, and the TypeScript loader it runs with (resolved here: it must not depend on the cwd). */
 const WORKER_URL = new URL('./lambdaWorker.ts', import.meta.url);
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/**
+ * This process's profiling flags (`node --cpu-prof`), passed on to every instance: an explicit execArgv replaces the
+ * process's, and a profile of the stack should show its functions' threads too (one .cpuprofile per thread).
+ */
+const PROFILING_FLAGS = process.execArgv.filter((arg) => /^--(cpu-prof|heap-prof)/.test(arg));
 
 export interface LocalLambda {
   key: string;
@@ -118,6 +123,20 @@ export function lambdaContext(fn: LocalLambda, deadline: number, awsRequestId = 
  */
 export const INSTANCE_CONCURRENCY = 16;
 
+/**
+ * Whether a fault may be due now: FAULTS set (lib/faults.ts reads it at every call, so it may be set at any time) or
+ * an adapter down. While not, the instances let adapter calls through without asking this thread - a message each
+ * way per call, about 9 round trips and 1 ms of CPU per order (npm run bench) - and report their calls.
+ */
+export function faultsArmed(): boolean {
+  return Boolean(process.env.FAULTS?.trim()) || activeOutages().length > 0;
+}
+
+function countCallsOf(calls: CallCounts | undefined): void {
+  if (!calls) return;
+  for (const [adapter, count] of Object.entries(calls)) countCalls(adapter as FaultAdapter, count);
+}
+
 /** Runtime.ExitError, as Lambda reports a runtime that exited (seen in AWS's own log lines). */
 function exitError(requestId: string, code: number): LambdaFunctionError {
   return new LambdaFunctionError('Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited with error: exit status ${code}`, []);
@@ -158,12 +177,21 @@ export class LambdaRuntime {
   private runtimeEnvironment: Record<string, string> = {};
   private nextInvocationId = 0;
   private stopped = false;
+  /** faultsArmed() as the instances were last told it. */
+  private armedAsTold = false;
+  /** serverless.yml's `custom.esbuild`: how each function is bundled for deploy, and here. */
+  private readonly esbuildConfig: Record<string, unknown> | undefined;
+  /** Per function key, its bundle (prepareBundles); a function without one runs from its sources through tsx. */
+  private readonly bundles = new Map<string, string>();
+  /** The worker entry, bundled; with it and a function's bundle, an instance starts with no loader at all. */
+  private workerBundle: string | undefined;
 
   constructor(
     config: ServerlessConfig,
     resolver: CloudFormationResolver,
     private readonly root: string,
   ) {
+    this.esbuildConfig = (config.custom as { esbuild?: Record<string, unknown> } | undefined)?.esbuild;
     const providerEnv = config.provider.environment ?? {};
     for (const [key, fn] of Object.entries(config.functions ?? {})) {
       const target = resolver.functions.get(key)!;
@@ -219,6 +247,31 @@ export class LambdaRuntime {
     };
   }
 
+  /**
+   * Bundles every function as serverless-esbuild does for deploy (handlerBundles.ts), and the worker entry, kept
+   * between runs while their inputs stay the same. Instances started from now on load those bundles.
+   */
+  async prepareBundles(): Promise<void> {
+    // Loaded here, not at the top: the worker entry imports this module, and must not carry esbuild with it.
+    const { esbuildOptionsOf, HandlerBundler } = await import('./handlerBundles.ts');
+    const bundler = new HandlerBundler(this.root, esbuildOptionsOf(this.esbuildConfig));
+    const built = await Promise.all(
+      [...this.functions.values()].map(async (fn) => {
+        const file = this.handlerFile(fn);
+        return [fn.key, file ? await bundler.bundle(file) : undefined] as const;
+      }),
+    );
+    for (const [key, bundle] of built) if (bundle) this.bundles.set(key, bundle);
+    this.workerBundle = await bundler.bundle(fileURLToPath(WORKER_URL), {
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      // Its few packages load from node_modules as usual; esbuild stays out (prepareBundles imports it lazily).
+      packages: 'external',
+    });
+  }
+
   /** The handler's module file, or undefined when it does not exist (yet). */
   handlerFile(fn: LocalLambda): string | undefined {
     const modulePath = fn.handler.slice(0, fn.handler.lastIndexOf('.'));
@@ -244,7 +297,7 @@ export class LambdaRuntime {
   private instanceOf(fn: LocalLambda): Instance {
     const existing = this.current.get(fn.key);
     if (existing) return existing;
-    const file = this.handlerFile(fn);
+    const file = this.bundles.get(fn.key) ?? this.handlerFile(fn);
     if (!file) {
       throw new LambdaFunctionError(
         'Runtime.ImportModuleError',
@@ -253,12 +306,13 @@ export class LambdaRuntime {
       );
     }
     const logStream = logStreamName();
-    const workerData: WorkerData = { file, exportName: fn.handler.slice(fn.handler.lastIndexOf('.') + 1) };
-    const worker = new Worker(WORKER_URL, {
+    const workerData: WorkerData = { file, exportName: fn.handler.slice(fn.handler.lastIndexOf('.') + 1), faultsArmed: faultsArmed() };
+    const bundled = this.workerBundle !== undefined && this.bundles.has(fn.key);
+    const worker = new Worker(bundled ? pathToFileURL(this.workerBundle!) : WORKER_URL, {
       name: fn.name,
       workerData,
       env: this.environmentOf(fn, logStream),
-      execArgv: ['--import', TSX_LOADER],
+      execArgv: bundled ? PROFILING_FLAGS : ['--import', TSX_LOADER, ...PROFILING_FLAGS],
       stdout: true,
       stderr: true,
     });
@@ -316,6 +370,7 @@ export class LambdaRuntime {
         }
         case 'result':
         case 'error': {
+          countCallsOf(message.calls);
           // Undefined when the invocation timed out already.
           const pending = this.settle(instance, message.id);
           if (message.type === 'result') pending?.resolve(JSON.parse(message.payload));
@@ -323,6 +378,7 @@ export class LambdaRuntime {
           return;
         }
         case 'crashed':
+          countCallsOf(message.calls);
           // Which of its invocations crashed it cannot be told: each one it was running fails with the error.
           failInit(new LambdaFunctionError(message.error.errorType, message.error.errorMessage, message.error.trace));
           this.reset(instance);
@@ -415,6 +471,7 @@ export class LambdaRuntime {
     const deadline = Date.now() + timeoutMs;
     const context = invocationContext(fn, deadline, randomUUID(), instance.logStreamName);
     const id = ++this.nextInvocationId;
+    const armed = this.tellFaultsArmed(instance);
     return new Promise<unknown>((resolveInvocation, rejectInvocation) => {
       const timer = setTimeout(() => {
         this.reset(instance);
@@ -428,8 +485,22 @@ export class LambdaRuntime {
         );
       }, timeoutMs);
       instance.pending.set(id, { requestId: context.awsRequestId, resolve: resolveInvocation, reject: rejectInvocation, timer });
-      instance.worker.postMessage({ type: 'invoke', id, event: eventJson, context } satisfies ToWorker);
+      instance.worker.postMessage({ type: 'invoke', id, event: eventJson, context, faultsArmed: armed } satisfies ToWorker);
     });
+  }
+
+  /**
+   * faultsArmed() now, which the invocation about to go to `instance` carries; when it changed since the instances
+   * were last told, every other instance is told at once too, so that the calls of invocations already running
+   * follow an outage or a FAULTS set between two invocations from the next message on.
+   */
+  private tellFaultsArmed(instance: Instance): boolean {
+    const armed = faultsArmed();
+    if (armed !== this.armedAsTold) {
+      this.armedAsTold = armed;
+      for (const other of this.live) if (other !== instance) other.worker.postMessage({ type: 'faults-armed', faultsArmed: armed } satisfies ToWorker);
+    }
+    return armed;
   }
 
   /** Ends every instance; invocations still running fail. Later invocations are refused. */

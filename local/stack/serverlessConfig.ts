@@ -1,6 +1,8 @@
 // The resolved service configuration, read from the same serverless.yml that deploys: `serverless print`
 // resolves ${...} variables, params and ${file(...)} offline; CloudFormation intrinsics stay as objects.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,17 +98,66 @@ export interface LoadConfigOptions {
   timeoutMs?: number;
 }
 
-/** Runs `serverless print --stage local --format json` with the project's own osls (about 2-4 s, offline). */
+/** Where printed configurations are kept, the usual place for a package's derived files. */
+export function printCacheDir(cwd: string): string {
+  return join(cwd, 'node_modules', '.cache', 'order-pipeline', 'serverless-print');
+}
+
+/**
+ * What decides `serverless print`'s output here: serverless.yml, every file it reads with ${file(...)}, the
+ * installed tree (osls and the plugins, through npm's record of it) and the stage. serverless.yml reads no
+ * ${env:...} and no .env (a test over the file checks it), so the environment plays no part.
+ */
+export function printInputsHash(cwd: string, stage: string): string {
+  const configFile = join(cwd, 'serverless.yml');
+  const config = readFileSync(configFile, 'utf8');
+  const hash = createHash('sha256').update(`stage=${stage}\0serverless.yml\0`).update(config);
+  const referenced = [...config.matchAll(/\$\{file\(([^)]+)\)/g)].map((match) => match[1]!.trim()).sort();
+  for (const file of [...new Set(referenced)]) {
+    const path = resolve(cwd, file);
+    hash.update(`\0${file}\0`).update(existsSync(path) ? readFileSync(path) : 'missing');
+  }
+  const installedTree = join(cwd, 'node_modules', '.package-lock.json');
+  hash.update('\0installed\0').update(existsSync(installedTree) ? readFileSync(installedTree) : 'none');
+  return hash.digest('hex').slice(0, 24);
+}
+
+/**
+ * `serverless print --stage local --format json` with the project's own osls (about 2-4 s of CPU, offline), kept
+ * by the hash of its inputs: every `npm start`, `npm run invoke` and test stack after the first reads the same
+ * result in a millisecond. Any change to an input prints afresh; a broken cache file is printed over.
+ */
 export async function loadServerlessConfig(options: LoadConfigOptions = {}): Promise<ServerlessConfig> {
   const cwd = options.cwd ?? projectRoot;
   const stage = options.stage ?? LOCAL_STAGE;
+  const cacheFile = join(printCacheDir(cwd), `${stage}-${printInputsHash(cwd, stage)}.json`);
+  try {
+    return parsePrintOutput(readFileSync(cacheFile, 'utf8'));
+  } catch {
+    // Not printed yet with these inputs (or the file is unreadable): print it.
+  }
+  const stdout = await printServerlessConfig(cwd, stage, options.timeoutMs);
+  const config = parsePrintOutput(stdout);
+  try {
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    // Written whole, then renamed: a reader never sees half a file, and two writers end with one.
+    const partial = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(config));
+    renameSync(partial, cacheFile);
+  } catch {
+    // A read-only checkout still works, printing each time.
+  }
+  return config;
+}
+
+async function printServerlessConfig(cwd: string, stage: string, timeoutMs = 60_000): Promise<string> {
   const bin = serverlessBin(cwd);
   const env = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*' };
-  const stdout = await new Promise<string>((resolvePromise, reject) => {
+  return new Promise<string>((resolvePromise, reject) => {
     execFile(
       process.execPath,
       [bin, 'print', '--stage', stage, '--format', 'json'],
-      { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 60_000 },
+      { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs },
       (error, out, err) => {
         if (error) {
           const detail = (err || out || error.message).trim().split('\n').slice(-15).join('\n');
@@ -115,5 +166,4 @@ export async function loadServerlessConfig(options: LoadConfigOptions = {}): Pro
       },
     );
   });
-  return parsePrintOutput(stdout);
 }

@@ -30,8 +30,8 @@ import { REPO_ROOT } from '../definition/definition.ts';
 
 export const STAGE = 'prod';
 
-/** Top-level entries that cannot change what `sls package` produces (tests and the local stack are never bundled:
- * bundles.test.ts checks that), plus build output and scratch data. */
+/** Top-level entries that cannot change what `sls package` produces (tests, the local stack and the bench are never
+ * bundled: bundles.test.ts checks that), plus build output and scratch data. */
 const NOT_PACKAGING_INPUTS = new Set([
   '.git',
   '.serverless',
@@ -39,6 +39,9 @@ const NOT_PACKAGING_INPUTS = new Set([
   'node_modules', // represented by node_modules/.package-lock.json, npm's record of the installed tree
   'tests',
   'local',
+  'bench',
+  'BENCHMARKS.md', // written by `npm run bench`, which packages: it must not invalidate its own package
+  'docs',
   'coverage',
   '.local-data',
   'README.md',

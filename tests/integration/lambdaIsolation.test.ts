@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { faultCounters, resetFaults } from '../../lib/faults.ts';
+import { endOutage, faultCounters, resetFaults, startOutage } from '../../lib/faults.ts';
 import { INSTANCE_CONCURRENCY, LambdaFunctionError } from '../../local/engine/lambdaRuntime.ts';
 import type { ServerlessConfig } from '../../local/stack/serverlessConfig.ts';
 import { cachedConfig, useLocalStack } from '../support/localStack.ts';
@@ -211,6 +211,27 @@ describe('the probe in place of every handler', () => {
       expect((await probe('receiveOrder', { callAdapter: true })).adapter).toBe('TransientError');
       expect(faultCounters().injected.payments).toBe(1);
     } finally {
+      delete process.env.FAULTS;
+      resetFaults();
+    }
+  });
+
+  it('with nothing to inject the instances do not ask this process, yet it counts their calls; an outage reaches the next invocation', async () => {
+    delete process.env.FAULTS;
+    resetFaults();
+    try {
+      for (const key of ['createOrder', 'receiveOrder']) expect((await probe(key, { callAdapter: true })).adapter).toBe('answered');
+      expect(faultCounters()).toMatchObject({ calls: { payments: 2 }, injected: { payments: 0 } });
+      // Started here between two invocations: the next one, of either function, meets it.
+      startOutage('payments');
+      expect((await probe('receiveOrder', { callAdapter: true })).adapter).toBe('TransientError');
+      endOutage('payments');
+      expect((await probe('createOrder', { callAdapter: true })).adapter).toBe('answered');
+      process.env.FAULTS = 'payments:ThrottlingException:1';
+      expect((await probe('receiveOrder', { callAdapter: true })).adapter).toBe('ThrottlingException');
+      expect(faultCounters()).toMatchObject({ calls: { payments: 5 }, injected: { payments: 2 } });
+    } finally {
+      endOutage('payments');
       delete process.env.FAULTS;
       resetFaults();
     }

@@ -88,6 +88,54 @@ describe('load run with an outage: 80 orders, concurrency 8, payments down until
   });
 });
 
+describe('load run as npm run bench makes it: confirmed orders, closed loop, a warm-up, pauses', () => {
+  it('keeps `concurrency` orders in flight end to end, pauses with every execution stopped, and leaves warm-up and pauses off the clock', async () => {
+    const PAUSE_MS = 300;
+    const pauses: Array<{ running: number; accepted: number }> = [];
+    const sent: number[] = [];
+    let inFlightMax = 0;
+    let stackOf: (() => number) | undefined;
+    let measuredFrom = 0;
+    const result = await runLoad({
+      orders: 8,
+      warmupOrders: 2,
+      concurrency: 3,
+      mix: 'confirmed',
+      closedLoop: true,
+      retryMs: 0,
+      stack: localStackOptions(),
+      onMeasuredPhase: (phase) => {
+        if (phase === 'start') measuredFrom = Date.now();
+      },
+      onNewOrder: (index) => {
+        sent.push(index);
+        if (stackOf) inFlightMax = Math.max(inFlightMax, stackOf());
+      },
+      pauses: {
+        everyOrders: 4,
+        during: async (stack) => {
+          stackOf = () => stack.executions.list().filter((record) => record.status === 'RUNNING').length;
+          pauses.push({ running: stackOf(), accepted: stack.executions.list().length });
+          await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+        },
+      },
+    });
+    const wallSeconds = (Date.now() - measuredFrom) / 1000;
+    expect(result.violations, describeResult(result)).toEqual([]);
+    expect(result.problems, describeResult(result)).toEqual([]);
+    expect(result).toMatchObject({ orders: 8, warmupOrders: 2, outcomes: { CONFIRMED: 10 }, httpStatuses: { '202': 10 } });
+    expect(result.latencyMs.count).toBe(8);
+    expect(result.latencyMs.p50).toBeGreaterThan(0);
+    expect(result.latencyMs.p99).toBeGreaterThanOrEqual(result.latencyMs.p50);
+    // After 4 measured orders (the last 4 need none), with the warm-up's 2 and the orders so far all stopped.
+    expect(pauses).toEqual([{ running: 0, accepted: 6 }]);
+    expect(sent.sort((a, b) => a - b)).toEqual([...Array(8).keys()]);
+    // Closed loop: a client sends its next order once its last one stopped, so at most 3 (the one about to go excluded).
+    expect(inFlightMax).toBeLessThanOrEqual(2);
+    expect(result.seconds).toBeLessThan(wallSeconds - PAUSE_MS / 1000 + 0.05);
+  }, 60_000);
+});
+
 describe('--outage syntax', () => {
   it('reads adapter[:ErrorName]:DURATION@START, comma-separated', () => {
     expect(parseOutages('payments:settled@1s')).toEqual([{ adapter: 'payments', errorName: 'TransientError', startMs: 1000, durationMs: Infinity }]);

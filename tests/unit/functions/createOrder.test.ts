@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionLimitExceeded, StartExecutionCommand, StateMachineDoesNotExist } from '@aws-sdk/client-sfn';
 import { v5 as uuidv5 } from 'uuid';
 import { executionInput, handler } from '../../../functions/createOrder/handler.ts';
 import { COFFEE, MUG, USD_ONLY, orderRequest } from '../support/fixtures.ts';
@@ -234,12 +234,43 @@ describe('POST /orders (createOrder)', () => {
   });
 
   describe('AWS failures', () => {
-    it('answers 503 with retry-after when Step Functions throttles', async () => {
-      sfnMock.on(StartExecutionCommand).rejects(awsError('ThrottlingException', 400, 'Rate exceeded'));
-      const response = await post(orderRequest());
-      expect(response.statusCode).toBe(503);
+    // Step Functions throttles StartExecution with ThrottlingException, HTTP 400 (Step Functions API reference,
+    // "Common Errors"), and refuses it past the open-executions quota with ExecutionLimitExceeded (API reference,
+    // StartExecution; developer guide, "Step Functions service quotas"). Either way nothing was started: the answer is
+    // 429 Too Many Requests with Retry-After (RFC 6585 section 4, RFC 9110 section 10.2.3), named like API Gateway's
+    // own THROTTLED response (serverless.yml GatewayResponseThrottled).
+    it.each([
+      ['ThrottlingException', awsError('ThrottlingException', 400, 'Rate exceeded')],
+      ['ExecutionLimitExceeded', new ExecutionLimitExceeded({ message: 'Maximum number of running executions reached', $metadata: { httpStatusCode: 400 } })],
+    ])('answers 429 Throttled with Retry-After when StartExecution fails with %s', async (_name, error) => {
+      sfnMock.on(StartExecutionCommand).rejects(error);
+      const response = await post(orderRequest(), { 'Idempotency-Key': 'checkout-throttled-1' });
+      expect(response.statusCode).toBe(429);
+      expect(response.headers).toMatchObject({ 'retry-after': '1', 'content-type': 'application/json' });
+      expect(bodyOf(response)).toEqual({ error: 'Throttled', message: expect.stringContaining('same Idempotency-Key') });
+    });
+
+    it('loses no order to a throttle: the retry with the same Idempotency-Key starts the same execution, once', async () => {
+      const started = stepFunctionsRemembersNames();
+      const remembering = sfnMock.commandCalls(StartExecutionCommand).length;
+      sfnMock.on(StartExecutionCommand).rejectsOnce(awsError('ThrottlingException', 400, 'Rate exceeded'));
+      const request = orderRequest();
+      const throttled = await post(request, { 'Idempotency-Key': 'checkout-throttled-2' });
+      expect(throttled.statusCode).toBe(429);
+      expect(started.size).toBe(0);
+      stepFunctionsRemembersNames();
+      const retried = await post(request, { 'Idempotency-Key': 'checkout-throttled-2' });
+      expect(retried.statusCode).toBe(202);
+      const calls = sfnMock.commandCalls(StartExecutionCommand).slice(remembering).map((call) => call.args[0].input.name);
+      expect(calls).toEqual([bodyOf(retried).orderId, bodyOf(retried).orderId]);
+    });
+
+    it('answers 429 Throttled when telling a replay apart is throttled (DescribeExecution)', async () => {
+      sfnMock.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: { httpStatusCode: 400 } }));
+      sfnMock.on(DescribeExecutionCommand).rejects(awsError('ThrottlingException', 400, 'Rate exceeded'));
+      const response = await post(orderRequest(), { 'Idempotency-Key': 'checkout-throttled-3' });
+      expect(response.statusCode).toBe(429);
       expect(response.headers).toMatchObject({ 'retry-after': '1' });
-      expect(bodyOf(response).error).toBe('TransientError');
     });
 
     it('answers 503 when the catalog read is throttled', async () => {

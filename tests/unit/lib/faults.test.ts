@@ -195,7 +195,25 @@ describe('takeFault and a fault broker (how the local runtime shares FAULTS betw
     fresh.setFaultBroker(async () => {
       throw new fresh.FaultConfigError('FAULTS: bad entry "x"');
     });
-    await expect(fresh.withFaults('sns', new Adapter()).work(1)).rejects.toThrow('FAULTS: bad entry "x"');
+    try {
+      await expect(fresh.withFaults('sns', new Adapter()).work(1)).rejects.toThrow('FAULTS: bad entry "x"');
+    } finally {
+      // The broker is the thread's, shared by every copy of lib/faults.ts (the local runtime's bundles each have one).
+      fresh.setFaultBroker(undefined);
+    }
+  });
+
+  it('is one per thread: a broker set through one copy of the module is used by another copy', async () => {
+    const setter = await faultsWith(undefined);
+    const user = await faultsWith(undefined);
+    expect(user).not.toBe(setter);
+    setter.setFaultBroker(async () => ({ errorName: 'TransientError', after: false }));
+    try {
+      await expect(user.withFaults('orders', new Adapter()).work(1)).rejects.toMatchObject({ name: 'TransientError' });
+    } finally {
+      setter.setFaultBroker(undefined);
+    }
+    await expect(user.withFaults('orders', new Adapter()).work(1)).resolves.toBeDefined();
   });
 });
 

@@ -199,9 +199,9 @@ describe('log lines', () => {
     // The next request fails at StartExecution: its line names its own order, not the previous one.
     sfnMock.on(StartExecutionCommand).rejects(awsError('ThrottlingException', 400, 'Rate exceeded'));
     const throttled = (await handlers.createOrder!(post('/orders', orderRequest()), context('createOrder'))) as APIGatewayProxyResult;
-    expect(throttled.statusCode).toBe(503);
+    expect(throttled.statusCode).toBe(429);
     const lines = take();
-    const failure = logLinesIn(lines).find((line) => line.message === 'request failed');
+    const failure = logLinesIn(lines).find((line) => line.message === 'execution start throttled');
     expect(failure?.orderId).toMatch(/^[0-9a-f-]{36}$/);
     expect(failure?.executionName).toBe(failure?.orderId);
     expect(JSON.stringify(lines)).not.toContain(orderId);
