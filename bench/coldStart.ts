@@ -27,16 +27,16 @@ export const TITLE = '1. Cold start and bundle size per function';
 /** The targets of issue 11: each function's figure over its floor's. */
 export const MAX_INIT_RATIO = 1.3;
 export const MAX_SIZE_RATIO = 1.5;
-/** Samples per module: the issue asks for the median of at least 15 fresh processes; the smoke run takes 3. */
+/** Samples per module: the issue asks for the median of at least 15 fresh processes; the smoke run takes 1. */
 const ROUNDS = 21;
 const QUICK_ROUNDS = 1;
 const LAYER_AS_DEPLOYED = 'observability layer, as deployed';
 const LAYER_NO_OP_TRACER = 'the same, Tracer a no-op (no X-Ray SDK)';
 
-export interface FunctionColdStart {
+/** What a measured module and its floor give, in the same rounds. */
+interface ColdStartFigures {
   name: string;
   clients: SdkClient[];
-  bundleBytes: number;
   floorBytes: number;
   sizeRatio: number;
   initMs: number;
@@ -45,6 +45,10 @@ export interface FunctionColdStart {
   cpuMs: number;
   floorCpuMs: number;
   cpuRatio: number;
+}
+
+export interface FunctionColdStart extends ColdStartFigures {
+  bundleBytes: number;
   /** Bytes over the floor's, by owner (esbuild metafile of the same build). */
   overFloor: Weights;
 }
@@ -101,18 +105,8 @@ function subtract(handler: Weights, floor: Weights): Weights {
 }
 
 /** An observability layer on its floor (see measureColdStartSection). */
-export interface LayerColdStart {
-  name: string;
-  clients: SdkClient[];
+export interface LayerColdStart extends ColdStartFigures {
   bytes: number;
-  floorBytes: number;
-  sizeRatio: number;
-  initMs: number;
-  floorInitMs: number;
-  initRatio: number;
-  cpuMs: number;
-  floorCpuMs: number;
-  cpuRatio: number;
 }
 
 export interface ColdStartResults {

@@ -115,6 +115,25 @@ export async function runTestSuiteSection(options: BenchOptions): Promise<BenchS
     '| file | tests | seconds |',
     '| --- | --- | --- |',
     ...slowest.map((file) => `| \`${file.file}\` | ${file.tests} | ${file.seconds.toFixed(1)} |`),
+    '',
+    '### Why',
+    '',
+    `The suite is bound by CPU, not by waiting: ${seconds(timing.cpuSeconds)} of CPU on ${cores} cores cannot take less ` +
+      `than ${seconds(timing.cpuSeconds / cores)} of wall time, whatever runs in parallel. Most of it is start-up: ` +
+      'every file of the local-stack layers starts a stack (its tables, its function threads), and the files that ' +
+      'test the commands as a user types them (`tests/local/cli.test.ts`, `startSignals.test.ts`, the `npm run ' +
+      'redrive`, `sls invoke stepf` and `aws` calls of `tests/integration`) start whole processes - Node with tsx, ' +
+      'a DynamoDB Local JVM (about 1.5 s of CPU each), osls - a dozen times. Under 60 s would take less than half of ' +
+      'that start-up: the end-to-end command tests folded into fewer processes, or run by a separate command.',
+    '',
+    '### What changed it',
+    '',
+    '| change | effect |',
+    '| --- | --- |',
+    '| before this issue | 227 s for the suite in the last clean-clone `.ci/run` (1,407 tests), 314 s on this machine while other work ran |',
+    '| the local runtime runs each function from its deploy bundle (local/engine/handlerBundles.ts) instead of its TypeScript sources through tsx | a function thread\'s cold start from ~0.9 s of CPU to ~0.35 s; every stack of the suite starts up to ten |',
+    '| `serverless print` kept by the hash of its inputs (local/stack/serverlessConfig.ts) | ~3 s of CPU less for every `npm start`, `npm run invoke` and `npm run reconcile` process after the first |',
+    '| FAULTS decided in the function threads while nothing can be injected; X-Ray\'s manual mode locally (section 2) | less CPU per order in every test that runs orders |',
   ];
   return {
     title: '5. `npm test` wall time',

@@ -16,6 +16,7 @@
 // The answers the service sees are DynamoDB Local's, unchanged.
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { closeServer, listenOn } from '../../local/stack/httpServers.ts';
 
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
@@ -133,22 +134,13 @@ export class DynamoDbMeter {
       });
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const address = server.address();
-    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    return `http://127.0.0.1:${await listenOn(server, 0, '127.0.0.1')}`;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   /** The requests metered from `from` (an index into `requests`) on. */

@@ -3,7 +3,7 @@
 // and error code of the answer). A local stack pointed at it (its dynamodbEndpoint) sends it both kinds of DynamoDB
 // traffic an order makes: the handlers' SDK calls (AWS_ENDPOINT_URL_DYNAMODB) and the engine's own dynamodb:* tasks.
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOn } from '../../local/stack/httpServers.ts';
 
 export interface RecordedRequest {
   /** `GetItem`, `TransactWriteItems`, ... (X-Amz-Target after `DynamoDB_20120810.`). */
@@ -100,21 +100,13 @@ export class DynamoDbRecorder {
       })();
     });
     this.server = server;
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolveListen());
-    });
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${await listenOn(server, 0, '127.0.0.1')}`;
     return this.url;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolveClose) => {
-      server.close(() => resolveClose());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 }

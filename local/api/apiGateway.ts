@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { LambdaRuntime } from '../engine/lambdaRuntime.ts';
 import type { ServerlessConfig } from '../stack/serverlessConfig.ts';
+import { closeServer, listenOn } from '../stack/httpServers.ts';
 
 /** API Gateway's own payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -432,25 +433,14 @@ export class LocalApiGateway {
   async listen(port: number, host = '127.0.0.1'): Promise<{ url: string; port: number }> {
     const server = createServer((req, res) => void this.serve(req, res));
     this.server = server;
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is in use; pick another with --port N`) : error);
-      });
-      server.listen(port, host, () => resolveListen());
-    });
-    const address = server.address();
-    const actual = typeof address === 'object' && address ? address.port : port;
+    const actual = await listenOn(server, port, host, `port ${port} on ${host} is in use; pick another with --port N`);
     return { url: `http://${host}:${actual}`, port: actual };
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolveClose) => {
-      server.close(() => resolveClose());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -10,6 +10,7 @@ import { DYNAMODB_TARGET_PREFIX, type DynamoDbForwarder } from './dynamodb.ts';
 import { AwsError, jsonErrorReply, jsonOperation, jsonReply, parseForm, parseJsonBody, queryErrorReply, signingService, type Reply } from './protocol.ts';
 import { SNS_API_VERSION, SNS_XMLNS, type SnsApi } from './sns.ts';
 import { SFN_TARGET_PREFIX, type StepFunctionsApi } from './stepFunctions.ts';
+import { closeServer, listenOn } from '../stack/httpServers.ts';
 
 /** The largest request body read: Step Functions' 256 KiB input plus its envelope, with room for DynamoDB's 16 MiB batches. */
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -37,25 +38,15 @@ export class AwsEndpoint {
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     const server = createServer((req, res) => void this.serve(req, res));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(error.code === 'EADDRINUSE' ? new Error(`AWS endpoint port ${port} on ${host} is in use; pick another with --aws-port N`) : error);
-      });
-      server.listen(port, host, () => resolve());
-    });
-    const address = server.address();
-    this.url = `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    const actual = await listenOn(server, port, host, `AWS endpoint port ${port} on ${host} is in use; pick another with --aws-port N`);
+    this.url = `http://${host}:${actual}`;
     return this.url;
   }
 
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   /** Answers one request: headers lower-cased, body as text (exported for tests). */

@@ -503,12 +503,13 @@ export async function runLoad(options: LoadOptions = {}): Promise<LoadResult> {
         httpStatuses[status] = (httpStatuses[status] ?? 0) + 1;
         // 503 TransientError (a throttled or failing dependency, e.g. injected faults): retry, as its Retry-After
         // says, but after 10-200 ms rather than 1 s, so the run stays quick.
-        if (status === 503 && attempt < CLIENT_ATTEMPTS) {
+        // 429 Throttled (AWS's throttles; the local stack has none) is retried the same way, with the same key.
+        if ((status === 503 || status === 429) && attempt < CLIENT_ATTEMPTS) {
           await sleep(Math.min(200, 10 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
           continue;
         }
         answered += 1;
-        if (status === 503) {
+        if (status === 503 || status === 429) {
           // Still throttled after every try: the service refused the order, as it may; the client gives up.
           gaveUp += 1;
           return;
@@ -731,8 +732,8 @@ export function describeResult(result: LoadResult): string {
   const lines: string[] = [];
   const statuses = Object.entries(result.httpStatuses)
     .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([status, n]) => `${status} x ${n}${status === '503' ? ' (retried)' : ''}`);
-  lines.push(`HTTP: ${result.requests} requests; answers ${statuses.join(', ')}${result.gaveUp > 0 ? `; ${result.gaveUp} given up after ${CLIENT_ATTEMPTS} answers 503` : ''}`);
+    .map(([status, n]) => `${status} x ${n}${status === '503' || status === '429' ? ' (retried)' : ''}`);
+  lines.push(`HTTP: ${result.requests} requests; answers ${statuses.join(', ')}${result.gaveUp > 0 ? `; ${result.gaveUp} given up after ${CLIENT_ATTEMPTS} answers 503 or 429` : ''}`);
   const outcomes = Object.entries(result.outcomes)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([label, n]) => `${label} ${n}`);
