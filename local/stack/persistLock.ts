@@ -6,6 +6,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from './processCleanup.ts';
 
 export const LOCK_FILE = 'stack.lock.json';
 
@@ -17,15 +18,6 @@ interface LockRecord {
 
 export class PersistFolderInUseError extends Error {
   override readonly name = 'PersistFolderInUseError';
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The process's command line (Linux /proc), or undefined where it cannot be read. */

@@ -27,6 +27,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../definition/definition.ts';
+import { isAlive } from '../../local/stack/processCleanup.ts';
 
 export const STAGE = 'prod';
 
@@ -97,15 +98,6 @@ export function packagingInputsHash(): string {
   const hash = createHash('sha256').update(`stage=${STAGE}\0node=${process.version}\0root=${REPO_ROOT}\0`);
   for (const file of files) hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex').slice(0, 20);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function runPackage(workDir: string, outDir: string): Promise<void> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../local/stack/serverlessConfig.ts';
+import { isAlive } from '../../local/stack/processCleanup.ts';
 
 const NODE_ARGS = ['--import', 'tsx'];
 /** Variables that would change what the commands do; the test runner sets some of them for the unit tests. */
@@ -44,15 +45,6 @@ function run(script: string, args: string[], env: Record<string, string> = {}): 
     child.once('close', (code, signal) => resolveDone({ code, signal, stdout, stderr }));
   });
   return { child, done, stdout: () => stdout, stderr: () => stderr };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Processes whose parent is `pid` (from /proc/<pid>/stat: the field after the command name is the parent). */

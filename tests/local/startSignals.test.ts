@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../local/stack/serverlessConfig.ts';
+import { isAlive } from '../../local/stack/processCleanup.ts';
 
 const DROPPED_ENV = /^(FAULTS|PORT|LOCAL_API_KEY|LOCAL_LOG_LEVEL|ORDERS_TABLE|INVENTORY_TABLE|PAYMENTS_TABLE|NOTIFICATIONS_TOPIC_ARN|STATE_MACHINE_ARN|VITEST.*|POWERTOOLS_.*|AWS_.*|npm_.*)$/;
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !DROPPED_ENV.test(name)));
@@ -20,15 +21,6 @@ afterAll(() => {
   for (const pid of javaPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Every DynamoDB Local process whose command line names this folder (the persisted ones do: -dbPath DIR/dynamodb). */
 function dynamoDbLocalsOf(dir: string): number[] {
